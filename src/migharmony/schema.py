@@ -1,0 +1,218 @@
+"""The canonical tidy schema: one observation per row, the same columns for every source.
+
+Column names follow SDMX where SDMX has one (``REF_AREA``, ``COUNTERPART_AREA``,
+``TIME_PERIOD``, ``OBS_VALUE``, ``OBS_STATUS``, ``CONF_STATUS``, ``UNIT_MEASURE``,
+``UNIT_MULT``), in lower case. ``COLUMNS`` is the single description from which
+the pandera schema, the empty frame, the Frictionless table schema and the docs
+are all built.
+
+>>> from migharmony.schema import COLUMNS, KEY
+>>> [c.name for c in COLUMNS][:4]
+['ref_area', 'counterpart_area', 'time_period', 'measure']
+>>> 'obs_value' in KEY
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+    import pandera.pandas as pa
+
+Kind = Literal["text", "integer", "number"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the canonical schema."""
+
+    name: str
+    kind: Kind
+    description: str
+    vocabulary: str | None = None  # checked against vocab/<vocabulary>.yaml
+    key: bool = False  # part of the observation key
+    nullable: bool = False
+    default: str | None = None  # value used when a crosswalk does not set it
+
+
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("ref_area", "text", "Reporting area: ISO 3166-1 alpha-3, a subdivision, "
+               "a historical code or a group code (see migharmony.areas).", key=True),
+    ColumnSpec("counterpart_area", "text", "Origin, birthplace or citizenship area, or a "
+               "special code (_T all, _U unknown, FOR foreign, NAT nationals, STLS "
+               "stateless).", key=True, default="_T"),
+    ColumnSpec("time_period", "text", "Reference period in ISO 8601 (2020, 2020-07-01, "
+               "2020-Q1, 2020-01).", key=True),
+    ColumnSpec("measure", "text", "What is counted: stock, flows, asylum, displacement.",
+               vocabulary="measure", key=True),
+    ColumnSpec("migr_basis", "text", "Basis that makes a person a migrant: country of "
+               "birth, citizenship, previous or next residence, legal status.",
+               vocabulary="migr_basis", key=True, default="_U"),
+    ColumnSpec("residence_rule", "text", "Usual-residence rule behind the count.",
+               vocabulary="residence_rule", default="_U"),
+    ColumnSpec("source_type", "text", "Kind of source: census, register, survey, "
+               "administrative records, model estimate.", vocabulary="source_type",
+               default="_U"),
+    ColumnSpec("ref_date_type", "text", "Reference-date convention (1 January, mid-year, "
+               "31 December, census day, over the period).", vocabulary="ref_date_type",
+               default="_U"),
+    ColumnSpec("pop_type", "text", "Further breakdown of the population (protection status, "
+               "permit reason); _T when none.", vocabulary="pop_type", key=True, default="_T"),
+    ColumnSpec("sex", "text", "Sex (SDMX CL_SEX).", vocabulary="sex", key=True, default="_T"),
+    ColumnSpec("age", "text", "Age band in the SDMX age grammar (Y15T64, Y_GE65, _T).",
+               vocabulary="age", key=True, default="_T"),
+    ColumnSpec("age_low", "integer", "Lower age bound, inclusive (0 for all ages).",
+               nullable=True),
+    ColumnSpec("age_high", "integer", "Upper age bound, exclusive; empty when open-ended.",
+               nullable=True),
+    ColumnSpec("obs_value", "number", "The value, in units of unit_measure, after the unit "
+               "multiplier is applied (persons, not thousands). Empty when not available "
+               "or suppressed: obs_status and conf_status say why.", nullable=True),
+    ColumnSpec("unit_measure", "text", "Unit of obs_value.", vocabulary="unit_measure",
+               default="PS"),
+    ColumnSpec("unit_mult", "integer", "Power of ten the source's figures were published "
+               "in (3 for thousands); obs_value is already multiplied.", default="0"),
+    ColumnSpec("obs_status", "text", "Observation status (SDMX CL_OBS_STATUS).",
+               vocabulary="obs_status", default="A"),
+    ColumnSpec("conf_status", "text", "Confidentiality status (SDMX CL_CONF_STATUS).",
+               vocabulary="conf_status", default="F"),
+    ColumnSpec("obs_flags", "text", "The flags or symbols exactly as the source wrote them.",
+               default=""),
+    ColumnSpec("obs_count", "integer", "Number of source records behind the observation "
+               "(record-level sources); empty for published tables.", nullable=True),
+    ColumnSpec("caveats", "text", "Caveat codes, separated by ';'. A code with a bracket "
+               "names its detail, e.g. source-note[12]; the texts are in the metadata.",
+               default=""),
+    ColumnSpec("source_id", "text", "Identifier of the crosswalk that produced the row.",
+               key=True),
+    ColumnSpec("source_ref", "text", "Where the value came from: sheet and cell "
+               "(Table 1!L81), or row and column for text files (row 12, column E)."),
+)
+
+BY_NAME: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
+NAMES: tuple[str, ...] = tuple(BY_NAME)
+#: Columns that identify an observation (crosswalk-declared breakdowns are added).
+KEY: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.key)
+#: Dimensions whose codes come from the vocabulary.
+CODED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.vocabulary)
+#: Separator of caveat codes inside the ``caveats`` column.
+CAVEAT_SEP = ";"
+
+
+def dtype(spec: ColumnSpec) -> Any:
+    """The pandas dtype of a canonical column."""
+    import pandas as pd
+
+    if spec.kind == "integer":
+        return "Int64"
+    if spec.kind == "number":
+        return "float64"
+    return pd.StringDtype(na_value=float("nan"))
+
+
+def empty(extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """An empty canonical frame (with *extra* breakdown columns after ``age_high``)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({c.name: pd.Series(dtype=dtype(c)) for c in COLUMNS})
+    return order(frame.assign(**{name: pd.Series(dtype="str") for name in extra}), extra)
+
+
+def order(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """*frame* with canonical columns in canonical order, extra breakdowns after ``pop_type``."""
+    names = list(NAMES)
+    at = names.index("pop_type") + 1
+    names[at:at] = [e for e in extra if e not in BY_NAME]
+    return frame[names]
+
+
+def extra_dimensions(frame: pd.DataFrame) -> tuple[str, ...]:
+    """Breakdown columns of *frame* that are not canonical (declared by its crosswalk)."""
+    return tuple(c for c in frame.columns if c not in BY_NAME and not c.endswith("_label"))
+
+
+def key(frame: pd.DataFrame) -> list[str]:
+    """The key columns of *frame*: the canonical key plus its extra breakdowns."""
+    return [*KEY, *extra_dimensions(frame)]
+
+
+@cache
+def _schema(extra: tuple[str, ...]) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
+    from . import vocab
+
+    columns: dict[str, pa.Column] = {}
+    for spec in COLUMNS:
+        checks = []
+        if spec.vocabulary == "age":
+            checks.append(pa.Check(lambda s: s.map(_is_age_code), element_wise=False,
+                                   name="age_code", error="not an SDMX age code"))
+        elif spec.vocabulary:
+            checks.append(pa.Check.isin(vocab.codes(spec.vocabulary),
+                                        error=f"not a code of vocab/{spec.vocabulary}"))
+        if spec.name == "obs_value":
+            checks.append(pa.Check(lambda s: ~(s < 0), name="not_negative",
+                                   error="negative value"))
+        if spec.name == "time_period":
+            checks.append(pa.Check.str_matches(
+                r"^\d{4}(-(\d{2}(-\d{2})?|Q[1-4]|S[12]|W\d{2}))?(/\d{4}(-\d{2}(-\d{2})?)?)?$",
+                error="not an ISO 8601 period"))
+        columns[spec.name] = pa.Column(dtype(spec), checks=checks, nullable=spec.nullable,
+                                       coerce=False)
+    for name in extra:
+        columns[name] = pa.Column(dtype(BY_NAME["ref_area"]), nullable=False)
+    return pa.DataFrameSchema(
+        columns, strict=True, ordered=False, name="migharmony canonical observations",
+        unique=[*KEY, *extra],
+        report_duplicates="all",
+    )
+
+
+def _is_age_code(code: object) -> bool:
+    from . import vocab
+
+    return isinstance(code, str) and vocab.is_code("age", code)
+
+
+def schema(extra: tuple[str, ...] = ()) -> pa.DataFrameSchema:
+    """The pandera schema of a canonical frame with *extra* breakdown columns.
+
+    >>> import pandera.pandas as pa
+    >>> isinstance(schema(), pa.DataFrameSchema)
+    True
+    """
+    return _schema(tuple(extra))
+
+
+def validate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check *frame* against the canonical schema; every failure is collected.
+
+    Returns the failure cases (empty when the frame conforms): one row per failing
+    cell with ``column``, ``check``, ``value``, ``index`` and ``source_ref``.
+    """
+    import pandas as pd
+    import pandera.errors as pe
+
+    try:
+        schema(extra_dimensions(frame)).validate(frame, lazy=True)
+    except pe.SchemaErrors as exc:
+        cases = exc.failure_cases
+        out = pd.DataFrame({
+            "column": cases["column"].astype("str"),
+            "check": cases["check"].astype("str"),
+            "value": cases["failure_case"].astype("str"),
+            "index": cases["index"],
+        })
+        refs = frame["source_ref"] if "source_ref" in frame else None
+        if refs is not None:
+            idx = out["index"]
+            known = idx.isin(frame.index)
+            out["source_ref"] = pd.Series(pd.NA, index=out.index, dtype="str")
+            out.loc[known, "source_ref"] = refs.reindex(idx[known]).to_numpy()
+        return out
+    return pd.DataFrame(columns=["column", "check", "value", "index", "source_ref"])
