@@ -1,0 +1,296 @@
+"""A crosswalk: one source table described in YAML, from its codes to the vocabulary.
+
+A crosswalk is data, written by a statistician: identity and provenance, the
+source's definitions, how to read the table, and a map per dimension. This module
+loads one, checks it against the machine-readable schema (``crosswalk_schema.yaml``)
+and against the vocabulary, and reports *every* mistake at once with its file and
+line. The format is documented key by key in ``docs/crosswalk-format.md``.
+
+>>> from migharmony.crosswalk import load
+>>> cw = load("undesa-ims-2020-t1")
+>>> cw.id, cw.definitions["measure"]
+('undesa-ims-2020-t1', 'STOCK')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ._yaml import KeyPath, YamlDocument, load_yaml
+from .errors import CrosswalkError, MigharmonyError, Problem, did_you_mean
+
+__all__ = ["Crosswalk", "load"]
+
+#: Canonical columns a crosswalk may set from a dimension, a row rule or a symbol.
+CODED_SETTINGS = ("measure", "migr_basis", "residence_rule", "source_type", "ref_date_type",
+                  "pop_type", "unit_measure", "obs_status", "conf_status")
+#: Dimensions that take area codes rather than vocabulary codes.
+AREA_DIMENSIONS = ("ref_area", "counterpart_area")
+_LETTERS = re.compile(r"^[A-Z]{1,3}$")
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    """A loaded, checked crosswalk. ``data`` is the YAML as plain Python data."""
+
+    data: Mapping[str, Any]
+    name: str
+    path: Path | None = None
+    doc: YamlDocument | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def version(self) -> str:
+        return str(self.data.get("version", ""))
+
+    @property
+    def definitions(self) -> Mapping[str, Any]:
+        return dict(self.data.get("definitions", {}))
+
+    @property
+    def source(self) -> Mapping[str, Any]:
+        return dict(self.data.get("source", {}))
+
+    def section(self, name: str) -> Any:
+        """A top-level section, or an empty mapping when the crosswalk has none."""
+        return self.data.get(name) or {}
+
+    def where(self, *path: str | int) -> str:
+        """``file line N`` of a key, for messages about this crosswalk."""
+        return self.doc.where(tuple(path)) if self.doc else self.name
+
+    def dimensions(self) -> dict[str, Mapping[str, Any]]:
+        """Every dimension the crosswalk produces, including those named by headers."""
+        dims: dict[str, Mapping[str, Any]] = {
+            dim: {} for dim in self.section("values").get("headers", {}).values()
+        }
+        dims.update(self.section("dimensions"))
+        return dims
+
+    def extra_dimensions(self) -> tuple[str, ...]:
+        """Breakdowns beyond the canonical columns, in declaration order."""
+        from .schema import BY_NAME
+
+        return tuple(d for d in self.dimensions() if d not in BY_NAME)
+
+    def __repr__(self) -> str:
+        return f"<Crosswalk {self.id} {self.version} ({self.name})>"
+
+
+def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
+    """Load and check a crosswalk given as a shipped id, a path, YAML text or a mapping.
+
+    Every problem is collected before raising one :class:`CrosswalkError`.
+    """
+    if isinstance(crosswalk, Crosswalk):
+        return crosswalk
+    if isinstance(crosswalk, Mapping):
+        doc = YamlDocument(data=dict(crosswalk), name="<crosswalk mapping>")
+        path = None
+    else:
+        path = _locate(crosswalk)
+        try:
+            doc = load_yaml(path, name=_display(path))
+        except MigharmonyError as exc:
+            raise CrosswalkError(exc.message, problems=exc.problems) from None
+    if not isinstance(doc.data, Mapping):
+        raise CrosswalkError(f"{doc.name}: a crosswalk is a YAML mapping (key: value lines); "
+                             "this file holds something else")
+    result = Crosswalk(data=doc.data, name=doc.name, path=path, doc=doc)
+    problems = list(_schema_problems(result))
+    if not problems:
+        problems.extend(_meaning_problems(result))
+    if problems:
+        raise CrosswalkError(
+            f"{doc.name}: {len(problems)} problem(s) in the crosswalk; fix them and load again",
+            problems=problems)
+    return result
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        from ._resources import data_dir
+
+        try:
+            return "crosswalks/" + str(path.resolve().relative_to(data_dir("crosswalks")))
+        except (ValueError, MigharmonyError):
+            return str(path)
+
+
+def _locate(crosswalk: str | Path) -> Path:
+    if isinstance(crosswalk, Path) or crosswalk.endswith((".yaml", ".yml")):
+        path = Path(crosswalk)
+        if not path.is_file():
+            raise CrosswalkError(f"crosswalk file {path} not found")
+        return path
+    from .crosswalks import path_of
+
+    return path_of(crosswalk)
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema
+
+    schema = load_yaml(Path(__file__).with_name("crosswalk_schema.yaml")).data
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _schema_problems(cw: Crosswalk) -> Iterator[Problem]:
+    for error in sorted(_validator().iter_errors(cw.data), key=lambda e: list(map(str, e.path))):
+        path: KeyPath = tuple(error.absolute_path)
+        yield Problem(_schema_message(error, path), where=cw.where(*path),
+                      key=".".join(map(str, path)), rule="crosswalk-schema")
+
+
+def _schema_message(error: Any, path: KeyPath) -> str:
+    key = ".".join(map(str, path)) or "the crosswalk"
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        tips = []
+        for name in extra:
+            near = did_you_mean(name, allowed)
+            tips.append(f"'{name}'" + (f" (did you mean '{near[0]}'?)" if near else ""))
+        return f"{key}: unknown key {', '.join(tips)}; allowed keys are {', '.join(allowed)}"
+    if error.validator == "required":
+        return f"{key}: {error.message.replace('is a required property', 'is required')}"
+    if error.validator == "enum":
+        return f"{key}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "const":
+        return f"{key}: must be {error.validator_value!r} (found {error.instance!r})"
+    return f"{key}: {error.message}"
+
+
+def _vocab_problem(cw: Crosswalk, dimension: str, code: object, path: KeyPath,
+                   context: str) -> Problem | None:
+    from . import vocab
+
+    if not isinstance(code, str):
+        return Problem(f"{context} maps to {code!r}, which is not a code (write it as text)",
+                       where=cw.where(*path), key=dimension, rule="crosswalk-code")
+    if vocab.is_code(dimension, code):
+        return None
+    near = did_you_mean(code, vocab.codes(dimension))
+    hint = f"; did you mean '{near[0]}'?" if near else f"; codes are {', '.join(vocab.codes(dimension))}"
+    return Problem(f"{context} maps to '{code}', which is not in vocab/{dimension}{hint}",
+                   where=cw.where(*path), key=dimension, rule="crosswalk-code")
+
+
+def _setting_problems(cw: Crosswalk, setting: Mapping[str, Any], path: KeyPath,
+                      context: str) -> Iterator[Problem]:
+    from . import vocab
+
+    for column in CODED_SETTINGS:
+        if column in setting:
+            problem = _vocab_problem(cw, column, setting[column], (*path, column),
+                                     f"{context} {column}")
+            if problem:
+                yield problem
+    for i, caveat in enumerate(setting.get("caveats", [])):
+        code = _caveat_code(caveat)
+        if not vocab.is_code("caveat", code):
+            near = did_you_mean(code, vocab.codes("caveat"))
+            yield Problem(f"{context}: caveat '{caveat}' is not in vocab/caveat"
+                          + (f"; did you mean '{near[0]}'?" if near else ""),
+                          where=cw.where(*path, "caveats", i), key="caveats",
+                          rule="crosswalk-caveat")
+
+
+def _caveat_code(caveat: str) -> str:
+    return caveat.split("[", 1)[0]
+
+
+def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
+    from .schema import BY_NAME
+
+    columns = cw.section("columns")
+    named = set(columns.values())
+    header_dims = set(cw.section("values").get("headers", {}).values())
+
+    yield from _setting_problems(cw, cw.definitions, ("definitions",), "definitions:")
+    for i, caveat in enumerate(cw.data.get("caveats", [])):
+        yield from _setting_problems(cw, {"caveats": [caveat["code"]]}, ("caveats", i),
+                                     "caveats:")
+    for row, ref in enumerate(cw.section("values").get("headers", {})):
+        if not str(ref).isdigit():
+            yield Problem(f"values.headers: '{ref}' is not a row number",
+                          where=cw.where("values", "headers", ref), rule="crosswalk-layout")
+        del row
+    read = cw.section("read")
+    header_rows = {str(r) for r in read.get("header_rows", [])}
+    for ref in cw.section("values").get("headers", {}):
+        if header_rows and str(ref) not in header_rows:
+            yield Problem(f"values.headers: row {ref} is not one of read.header_rows "
+                          f"({', '.join(sorted(header_rows))})",
+                          where=cw.where("values", "headers", ref), rule="crosswalk-layout")
+    if "first_row" in read and "last_row" in read and read["last_row"] < read["first_row"]:
+        yield Problem(f"read.last_row {read['last_row']} is above read.first_row "
+                      f"{read['first_row']}", where=cw.where("read", "last_row"),
+                      rule="crosswalk-layout")
+
+    for dim, spec in cw.section("dimensions").items():
+        path: KeyPath = ("dimensions", dim)
+        source = spec.get("from")
+        if source is not None and source not in named and dim not in header_dims:
+            near = did_you_mean(source, sorted(named))
+            yield Problem(f"dimension {dim} comes from '{source}', which is not a column named "
+                          "under `columns`" + (f"; did you mean '{near[0]}'?" if near else ""),
+                          where=cw.where(*path, "from"), key=dim, rule="crosswalk-column")
+        if source is None and "value" not in spec and dim not in header_dims:
+            yield Problem(f"dimension {dim} says neither where it comes from (`from:`) nor its "
+                          "one code (`value:`)", where=cw.where(*path), key=dim,
+                          rule="crosswalk-column")
+        coded = BY_NAME[dim].vocabulary if dim in BY_NAME else spec.get("vocabulary")
+        if coded:
+            if "value" in spec and (p := _vocab_problem(cw, coded, spec["value"], (*path, "value"),
+                                                        f"{dim} value")):
+                yield p
+            for label, code in spec.get("map", {}).items():
+                p = _vocab_problem(cw, coded, code, (*path, "map", label),
+                                   f"{dim} code '{label}'")
+                if p:
+                    yield p
+        for i, rule in enumerate(spec.get("regex", [])):
+            try:
+                re.compile(rule["pattern"])
+            except re.error as exc:
+                yield Problem(f"{dim} regex {rule['pattern']!r} is not a valid pattern ({exc})",
+                              where=cw.where(*path, "regex", i, "pattern"), key=dim,
+                              rule="crosswalk-regex")
+        if spec.get("areas") is not None and dim not in AREA_DIMENSIONS:
+            yield Problem(f"dimension {dim} asks for area resolution, which only ref_area and "
+                          "counterpart_area take", where=cw.where(*path, "areas"), key=dim,
+                          rule="crosswalk-column")
+
+    for i, rule in enumerate(cw.data.get("rows", [])):
+        if rule["from"] not in named:
+            yield Problem(f"rows[{i}] reads '{rule['from']}', which is not a column named under "
+                          "`columns`", where=cw.where("rows", i, "from"), rule="crosswalk-column")
+        for label, setting in rule["map"].items():
+            yield from _setting_problems(cw, setting, ("rows", i, "map", label),
+                                         f"rows[{i}] '{label}'")
+    for section in ("symbols", "flags"):
+        for symbol, setting in cw.section(section).items():
+            yield from _setting_problems(cw, setting, (section, symbol), f"{section} '{symbol}'")
+    notes = cw.section("notes")
+    if notes and notes.get("from") not in named:
+        yield Problem(f"notes come from '{notes.get('from')}', which is not a column named under "
+                      "`columns`", where=cw.where("notes", "from"), rule="crosswalk-column")
+    if notes.get("caveat"):
+        yield from _setting_problems(cw, {"caveats": [notes["caveat"]]}, ("notes", "caveat"),
+                                     "notes:")
+    for key in columns:
+        if not _LETTERS.match(str(key)) and cw.section("read").get("format") in ("xlsx", "xls"):
+            yield Problem(f"columns: '{key}' is not a column letter (A, B, ..., AA)",
+                          where=cw.where("columns", key), rule="crosswalk-column")

@@ -1,0 +1,225 @@
+"""Turn a grid of cells into long *cells*: one row per source data cell.
+
+This is where a crosswalk's ``read``, ``columns`` and ``values`` sections apply:
+header rows (merged or spread across columns), the block of data rows, the named
+row columns, and the value columns that a wide table spreads its years or sexes
+across. The result has, for every data cell:
+
+``_row``, ``_col``
+    its 1-based row and 0-based column in the source;
+``_ref``
+    its location as a user finds it (``Table 1!L81``);
+``_raw``
+    the cell content, untouched;
+one column per named source column (``area_name``, ``type_of_data``...)
+    the row's text in that column;
+one column per header dimension (``sex``, ``time_period``...)
+    the header text above the value column.
+
+Everything is vectorised: a value column is a slice of the grid, never a loop over rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .crosswalk import Crosswalk
+from .errors import CrosswalkError, Problem, ReadError
+from .read import Grid, column_index, column_letter
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["Cells", "cells_from_grid", "text"]
+
+_RANGE = re.compile(r"^([A-Z]{1,3})\s*:\s*([A-Z]{1,3})$")
+
+
+@dataclass
+class Cells:
+    """Long cells plus the rows excluded before any cell was read from them."""
+
+    frame: pd.DataFrame
+    excluded: pd.DataFrame  # _ref, _raw, reason, rule, plus the same named columns
+    header_rows: list[int]
+    data_rows: tuple[int, int]
+    value_columns: list[int]
+
+
+def text(value: Any) -> str:
+    """A cell as text: numbers without a spurious '.0', None as ''.
+
+    >>> text(1990), text(1990.0), text(None), text("  B R ")
+    ('1990', '1990', '', '  B R ')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    if series.dtype == object:
+        uniques, codes = _factorize(series)
+        texts = pd.array([text(u) for u in uniques], dtype="str")
+        return pd.Series(texts.take(codes) if len(codes) else texts[:0], index=series.index,
+                         dtype="str").fillna("")
+    return series.astype("str").fillna("")
+
+
+def _factorize(series: pd.Series) -> tuple[list[Any], Any]:
+    import numpy as np
+    import pandas as pd
+
+    values = series.to_numpy(dtype=object)
+    # Keep 1990 (int) and "1990" (text) apart only by their text: factorize on (type, value).
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return list(uniques), np.asarray(codes)
+
+
+def _resolve_column(key: str, headers: dict[str, int], grid: Grid, where: str) -> int:
+    if key in headers:
+        return headers[key]
+    if re.fullmatch(r"[A-Z]{1,3}", key):
+        return column_index(key)
+    raise CrosswalkError(
+        f"{where}: column '{key}' is neither a column letter nor a header of the table "
+        f"(headers: {', '.join(list(headers)[:20])})")
+
+
+def _value_columns(spec: Any, headers: dict[str, int], grid: Grid, where: str,
+                   width: int) -> list[int]:
+    items = [spec] if isinstance(spec, str) else list(spec)
+    columns: list[int] = []
+    for item in items:
+        match = _RANGE.match(str(item).strip())
+        if match and str(item).strip() not in headers:
+            start, stop = column_index(match.group(1)), column_index(match.group(2))
+            if stop < start:
+                raise CrosswalkError(f"{where}: values.columns range {item} runs backwards")
+            columns.extend(range(start, stop + 1))
+        elif str(item).startswith("~"):  # a pattern over header texts
+            pattern = re.compile(str(item)[1:])
+            columns.extend(i for h, i in headers.items() if pattern.search(h))
+        else:
+            columns.append(_resolve_column(str(item), headers, grid, where))
+    beyond = [c for c in columns if c >= width]
+    if beyond:
+        raise ReadError(f"{grid.path}: value column {column_letter(beyond[0])} is beyond the "
+                        f"last column of the table ({column_letter(width - 1)})")
+    return columns
+
+
+def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
+    """Cut the data block out of *grid* as *crosswalk* describes it, as long cells."""
+    import numpy as np
+    import pandas as pd
+
+    read = crosswalk.section("read")
+    cells = grid.cells
+    n_rows, width = cells.shape
+    header_rows = [int(r) for r in read.get("header_rows", [1] if grid.kind == "csv" else [])]
+    for r in header_rows:
+        if r > n_rows:
+            raise ReadError(f"{grid.path}: header row {r} is beyond the end of the table "
+                            f"({n_rows} rows); check read.header_rows")
+    last_header = header_rows[-1] if header_rows else None
+    headers: dict[str, int] = {}
+    if last_header is not None:
+        for col in range(width):
+            label = " ".join(text(cells.at[last_header, col]).split())
+            if label and label not in headers:
+                headers[label] = col
+
+    first = int(read.get("first_row", (max(header_rows) + 1) if header_rows else 1))
+    last = int(read.get("last_row", n_rows))
+    if first > n_rows:
+        raise ReadError(f"{grid.path}: the first data row {first} is beyond the end of the "
+                        f"table ({n_rows} rows); check read.first_row")
+    last = min(last, n_rows)
+
+    named: dict[str, int] = {
+        name: _resolve_column(str(key), headers, grid, crosswalk.where("columns", key))
+        for key, name in crosswalk.section("columns").items()
+    }
+    values = crosswalk.section("values")
+    value_cols = _value_columns(values.get("columns", []), headers, grid,
+                                crosswalk.where("values", "columns"), width)
+    flag_col = named.get(values["flags"]) if values.get("flags") else None
+
+    block = cells.loc[first:last]
+    if read.get("stop_at_blank", False):
+        blank = block.apply(lambda col: _as_text(col).str.strip() == "").all(axis=1)
+        if blank.any():
+            block = block.loc[: blank.idxmax() - 1]
+    # Rows that are blank in every column the crosswalk uses hold no data cell.
+    used = sorted({*value_cols, *named.values()})
+    used_text = {c: _as_text(block[c]) for c in used if c < width}
+    nonblank = pd.concat([t.str.strip() != "" for t in used_text.values()], axis=1).any(axis=1)
+    block_rows = block.index[nonblank.to_numpy()]
+
+    row_frame = pd.DataFrame({name: used_text[c].loc[block_rows] if c < width else ""
+                              for name, c in named.items()}, index=block_rows)
+    excluded_rows, reasons = _excluded_rows(crosswalk, row_frame)
+
+    n_cols = len(value_cols)
+    rows = np.repeat(block_rows.to_numpy(), n_cols)
+    cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
+    raw = cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel() if n_cols else \
+        np.empty(0, dtype=object)
+    frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
+    letters = pd.Series([column_letter(c) for c in value_cols], dtype="str")
+    prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
+    frame["_ref"] = (prefix + letters.iloc[np.tile(np.arange(n_cols), len(block_rows))]
+                     .reset_index(drop=True) + pd.Series(rows, dtype="str"))
+    for name in named:
+        frame[name] = row_frame[name].to_numpy().repeat(n_cols)
+    if flag_col is not None:
+        frame["_flags"] = _as_text(cells.loc[block_rows, flag_col]).to_numpy().repeat(n_cols)
+    for row_ref, dim in values.get("headers", {}).items():
+        labels = [" ".join(text(cells.at[int(row_ref), c]).split()) for c in range(width)]
+        filled = _fill_forward(labels)
+        frame[dim] = pd.Series([filled[c] for c in value_cols], dtype="str").iloc[
+            np.tile(np.arange(n_cols), len(block_rows))].to_numpy()
+
+    gone = frame["_row"].isin(excluded_rows)
+    excluded = frame.loc[gone].assign(
+        reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
+    return Cells(frame=frame.loc[~gone].reset_index(drop=True), excluded=excluded,
+                 header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
+
+
+def _fill_forward(labels: list[str]) -> list[str]:
+    out, current = [], ""
+    for label in labels:
+        current = label or current
+        out.append(current)
+    return out
+
+
+def _excluded_rows(crosswalk: Crosswalk, rows: pd.DataFrame) -> tuple[set[int], dict[int, str]]:
+    reasons: dict[int, str] = {}
+    for i, rule in enumerate(crosswalk.data.get("exclude_rows", [])):
+        reason = " ".join(str(rule["reason"]).split())
+        hit = set()
+        for r in rule.get("rows", []):
+            hit.add(int(r))
+        for name, wanted in rule.get("where", {}).items():
+            if name not in rows:
+                raise CrosswalkError(
+                    f"{crosswalk.where('exclude_rows', i, 'where', name)}: '{name}' is not a "
+                    "column named under `columns`",
+                    problems=[Problem("unknown column", key=name)])
+            targets = {" ".join(text(w).split()) for w in wanted}
+            mask = rows[name].str.split().str.join(" ").isin(targets)
+            hit.update(int(r) for r in rows.index[mask.to_numpy()])
+        for r in hit:
+            reasons.setdefault(r, reason)
+    return set(reasons), reasons

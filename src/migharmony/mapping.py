@@ -1,0 +1,198 @@
+"""Map a source's labels to vocabulary codes, one dimension at a time.
+
+A crosswalk's ``dimensions`` section gives, per dimension, where its labels come
+from and how they translate, tried in this order:
+
+1. ``exclude``: labels whose cells are set aside with a reason (aggregates...);
+2. ``map``: explicit label -> code (matching ignores case and repeated spaces);
+3. ``regex``: ordered patterns, first match wins, ``\\1`` inserts a capture group,
+   ``valid_from``/``valid_to`` limit a rule to periods (as SDMX representation maps);
+4. ``areas``: country and area resolution (:mod:`migharmony.areas`);
+5. ``age: true``: age labels such as ``0-4``, ``65+``, ``65 and over``;
+6. otherwise a label that already is a code of the dimension's vocabulary.
+
+A label nothing maps is never guessed: its cells are rejected with a reason that
+says which key of the crosswalk to add. Mapping runs on distinct labels only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .crosswalk import AREA_DIMENSIONS, Crosswalk
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["Mapped", "map_dimension", "normalise_label"]
+
+
+def normalise_label(label: str) -> str:
+    """The form labels are compared in: case-folded, spaces collapsed.
+
+    >>> normalise_label("  International  migrant stock, MALES ")
+    'international migrant stock, males'
+    """
+    return " ".join(str(label).split()).casefold()
+
+
+@dataclass
+class Mapped:
+    """Codes for one dimension, aligned with the cells; ``reason`` is set where no code."""
+
+    codes: pd.Series  # str, NA where unmapped or excluded
+    reason: pd.Series  # str, NA where mapped
+    rule: pd.Series  # "unmapped-<dim>" or "excluded-<dim>", NA where mapped
+    report: pd.DataFrame  # one row per distinct label: label, code, how, reason
+
+
+def _period_start(period: str) -> str:
+    match = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", period or "")
+    if not match:
+        return ""
+    return f"{match.group(1)}-{match.group(2) or '01'}-{match.group(3) or '01'}"
+
+
+def _regex_code(rules: list[Mapping[str, Any]], label: str, period: str) -> str | None:
+    start = _period_start(period)
+    for rule in rules:
+        match = re.search(rule["pattern"], label)
+        if not match:
+            continue
+        if start and rule.get("valid_from") and start < str(rule["valid_from"]):
+            continue
+        if start and rule.get("valid_to") and start > str(rule["valid_to"]):
+            continue
+        return match.expand(rule["code"])
+    return None
+
+
+def _excluded(spec: Mapping[str, Any], label: str) -> str | None:
+    for rule in spec.get("exclude", []):
+        values = {normalise_label(str(v)) for v in rule.get("values", [])}
+        if normalise_label(label) in values or (
+                rule.get("pattern") and re.search(rule["pattern"], label)):
+            return " ".join(str(rule["reason"]).split())
+    return None
+
+
+def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
+                  periods: pd.Series | None = None) -> Mapped:
+    """Codes of *dim* for each label in *labels* (see the module docstring for the order)."""
+    import numpy as np
+    import pandas as pd
+
+    spec = crosswalk.dimensions().get(dim, {})
+    labels = labels.fillna("").astype("str")
+    uses_dates = any("valid_from" in r or "valid_to" in r for r in spec.get("regex", []))
+    if uses_dates and periods is not None:
+        keys = pd.MultiIndex.from_arrays([labels, periods.fillna("").astype("str")])
+        codes_idx, uniques = pd.factorize(keys)
+        pairs = [(str(a), str(b)) for a, b in uniques]
+    else:
+        codes_idx, uniques = pd.factorize(labels, use_na_sentinel=False)
+        pairs = [(str(u), "") for u in uniques]
+
+    explicit = {normalise_label(k): v for k, v in spec.get("map", {}).items()}
+    vocabulary = _vocabulary_of(dim, spec)
+    out_code: list[str | None] = [None] * len(pairs)
+    out_how: list[str] = [""] * len(pairs)
+    out_reason: list[str | None] = [None] * len(pairs)
+    out_rule: list[str | None] = [None] * len(pairs)
+    pending_areas: list[int] = []
+    for i, (label, period) in enumerate(pairs):
+        if (why := _excluded(spec, label)) is not None:
+            out_reason[i], out_rule[i], out_how[i] = why, f"excluded-{dim}", "excluded"
+            continue
+        key = normalise_label(label)
+        if key in explicit:
+            out_code[i], out_how[i] = explicit[key], "map"
+            continue
+        if spec.get("regex") and (code := _regex_code(spec["regex"], label, period)) is not None:
+            out_code[i], out_how[i] = code, "regex"
+            continue
+        if spec.get("areas") is not None and dim in AREA_DIMENSIONS:
+            pending_areas.append(i)
+            continue
+        if spec.get("age"):
+            from .agebands import parse_age_label
+
+            code = parse_age_label(label)
+            if code is not None:
+                out_code[i], out_how[i] = code, "age"
+                continue
+        if vocabulary is not None and _is_code(vocabulary, label.strip()):
+            out_code[i], out_how[i] = label.strip(), "code"
+            continue
+        if vocabulary is None and dim not in AREA_DIMENSIONS and not spec.get("regex") \
+                and not explicit and label.strip():
+            out_code[i], out_how[i] = label.strip(), "as-is"
+            continue
+        out_reason[i] = _unmapped_reason(dim, label, spec, vocabulary)
+        out_rule[i] = f"unmapped-{dim}"
+    if pending_areas:
+        _resolve_areas(dim, spec, [pairs[i][0] for i in pending_areas], pending_areas,
+                       out_code, out_how, out_reason, out_rule)
+
+    report = pd.DataFrame({
+        "label": pd.array([p[0] for p in pairs], dtype="str"),
+        "code": pd.array(out_code, dtype="str"),
+        "how": pd.array(out_how, dtype="str"),
+        "reason": pd.array(out_reason, dtype="str"),
+    })
+    take = np.asarray(codes_idx)
+    codes = pd.Series(pd.array(out_code, dtype="str").take(take), index=labels.index)
+    reason = pd.Series(pd.array(out_reason, dtype="str").take(take), index=labels.index)
+    rule = pd.Series(pd.array(out_rule, dtype="str").take(take), index=labels.index)
+    return Mapped(codes=codes, reason=reason, rule=rule, report=report)
+
+
+def _vocabulary_of(dim: str, spec: Mapping[str, Any]) -> str | None:
+    from .schema import BY_NAME
+
+    if dim in BY_NAME:
+        return BY_NAME[dim].vocabulary
+    vocab_name = spec.get("vocabulary")
+    return str(vocab_name) if vocab_name else None
+
+
+def _is_code(vocabulary: str, label: str) -> bool:
+    from . import vocab
+
+    return bool(label) and vocab.is_code(vocabulary, label)
+
+
+def _unmapped_reason(dim: str, label: str, spec: Mapping[str, Any],
+                     vocabulary: str | None) -> str:
+    from .errors import did_you_mean
+
+    if not label.strip():
+        return f"no {dim} label in this cell's row or column"
+    hint = ""
+    if vocabulary:
+        from . import vocab
+
+        near = did_you_mean(label.strip(), vocab.codes(vocabulary))
+        hint = f" (a code of vocab/{vocabulary}, such as '{near[0]}'?)" if near else ""
+    return (f"{dim} label '{label.strip()}' is not mapped by the crosswalk; add it under "
+            f"dimensions.{dim}.map{hint}")
+
+
+def _resolve_areas(dim: str, spec: Mapping[str, Any], labels: list[str], slots: list[int],
+                   out_code: list[str | None], out_how: list[str],
+                   out_reason: list[str | None], out_rule: list[str | None]) -> None:
+    from . import areas
+
+    options = spec.get("areas") or {}
+    report = areas.match(labels, lang=options.get("lang"), scheme=options.get("scheme", "auto"),
+                         within=options.get("within"))
+    for slot, (_, row) in zip(slots, report.iterrows(), strict=True):
+        code = row["code"]
+        if isinstance(code, str) and code:
+            out_code[slot], out_how[slot] = code, f"areas:{row['status']}"
+        else:
+            out_reason[slot] = f"{dim}: {row['message']}"
+            out_rule[slot] = f"unmapped-{dim}"

@@ -1,0 +1,338 @@
+"""Read a source table into a grid of cells, exactly as the producer published it.
+
+A :class:`Grid` keeps every cell with its spreadsheet coordinates, so that every
+value can later be traced back (``Table 1!L81``; ``row 12, column E`` for text
+files). Readers here do no interpretation: layout, codes and values are the
+business of :mod:`migharmony.layout` and :mod:`migharmony.values`.
+
+Spreadsheets: XLSX (openpyxl) and legacy XLS (xlrd, the ``xls`` extra); merged
+cells are filled with their value; formula cells are read through their cached
+value, and a formula without one is reported, never read as empty. Hidden sheets
+are skipped unless named. Text files: encoding detected (UTF-8 with or without
+BOM, else Windows-1252/Latin-1), delimiter sniffed.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem, ReadError, SourceNotFoundError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["Grid", "column_letter", "column_index", "read_grid"]
+
+#: Refuse xlsx files whose parts decompress beyond this many bytes (raise with max_bytes=).
+MAX_UNZIPPED_BYTES = 1_000_000_000
+MAX_ROWS = 5_000_000
+
+
+@dataclass
+class Grid:
+    """The cells of one sheet (or text file): ``cells`` has 1-based row numbers as index
+    and 0-based column positions as columns; empty cells are ``None`` or ``""``."""
+
+    cells: pd.DataFrame
+    sheet: str | None
+    kind: str  # "xlsx", "xls" or "csv"
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def ref(self, row: int, col: int) -> str:
+        """The location of one cell, in the form a user finds it in the file."""
+        if self.sheet is not None:
+            return f"{self.sheet}!{column_letter(col)}{row}"
+        return f"{column_letter(col)}{row}"
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet letters of a 0-based column index.
+
+    >>> column_letter(0), column_letter(25), column_letter(26)
+    ('A', 'Z', 'AA')
+    """
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """0-based column index of spreadsheet letters.
+
+    >>> column_index("A"), column_index("Z"), column_index("AA")
+    (0, 25, 26)
+    """
+    value = 0
+    for char in letters.upper():
+        if not "A" <= char <= "Z":
+            raise ValueError(f"'{letters}' is not a column letter")
+        value = value * 26 + ord(char) - 64
+    return value - 1
+
+
+def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None = None,
+              encoding: str | None = None, delimiter: str | None = None,
+              max_rows: int = MAX_ROWS, max_bytes: int = MAX_UNZIPPED_BYTES) -> Grid:
+    """Read one sheet of a workbook, or a text file, into a :class:`Grid`."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceNotFoundError(f"source file {path} not found")
+    kind = format if format != "auto" else _sniff_format(path)
+    if kind == "xlsx":
+        return _read_xlsx(path, sheet, max_rows, max_bytes)
+    if kind == "xls":
+        return _read_xls(path, sheet, max_rows)
+    if kind == "csv":
+        return _read_text(path, encoding, delimiter, max_rows)
+    raise ReadError(f"{path}: cannot read format '{kind}' as a table grid")
+
+
+def _sniff_format(path: Path) -> str:
+    head = path.read_bytes()[:8]
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix == ".xls":
+        return "xls"
+    return "csv"
+
+
+def _check_zip(path: Path, max_bytes: int) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ReadError(f"{path}: not a readable xlsx workbook ({exc}); open it in a "
+                        "spreadsheet program and save it again as .xlsx") from None
+    if bad is not None:
+        raise ReadError(f"{path}: the workbook is damaged (part {bad} fails its checksum)")
+    if total > max_bytes:
+        raise ReadError(f"{path}: the workbook decompresses to {total:,} bytes, above the "
+                        f"limit of {max_bytes:,}; pass a larger max_bytes if you trust the file")
+
+
+def _pick_sheet(names: list[str], hidden: set[str], sheet: str | int | None,
+                path: Path) -> str:
+    if sheet is None:
+        visible = [n for n in names if n not in hidden]
+        if not visible:
+            raise ReadError(f"{path}: the workbook has no visible sheet")
+        return visible[0]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise ReadError(f"{path}: sheet number {sheet} does not exist "
+                            f"(sheets: {', '.join(names)})")
+        return names[sheet]
+    if sheet not in names:
+        from .errors import did_you_mean
+
+        near = did_you_mean(sheet, names)
+        raise ReadError(f"{path}: no sheet named '{sheet}'"
+                        + (f"; did you mean '{near[0]}'?" if near else "")
+                        + f" (sheets: {', '.join(names)})")
+    return sheet
+
+
+def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: int) -> Grid:
+    import warnings
+
+    import openpyxl
+    import pandas as pd
+
+    _check_zip(path, max_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise ReadError(f"{path}: openpyxl cannot read the workbook ({type(exc).__name__}: "
+                        f"{exc}); save it again as .xlsx") from None
+    hidden = {ws.title for ws in book.worksheets if ws.sheet_state != "visible"}
+    name = _pick_sheet(book.sheetnames, hidden, sheet, path)
+    ws = book[name]
+    if ws.max_row > max_rows:
+        raise ReadError(f"{path}: sheet '{name}' has {ws.max_row:,} rows, above the limit of "
+                        f"{max_rows:,}; pass a larger max_rows if you trust the file")
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    width = max((len(r) for r in rows), default=0)
+    cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object,
+                         index=pd.RangeIndex(1, len(rows) + 1), columns=range(width))
+    for merged in ws.merged_cells.ranges:
+        top = cells.at[merged.min_row, merged.min_col - 1] if merged.min_row <= len(rows) else None
+        cells.loc[merged.min_row:merged.max_row, merged.min_col - 1:merged.max_col - 1] = top
+    grid = Grid(cells=cells, sheet=name, kind="xlsx", path=str(path))
+    grid.problems.extend(_uncached_formulas(path, name, cells, grid))
+    return grid
+
+
+def _uncached_formulas(path: Path, name: str, cells: pd.DataFrame, grid: Grid) -> list[Problem]:
+    """Formula cells whose cached value is missing (the file was never recalculated)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    problems = []
+    try:
+        for row in book[name].iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) != "f" or cell.row is None:
+                    continue
+                col = cell.column - 1
+                cached = cells.at[cell.row, col] if col in cells.columns else None
+                if cached is None:
+                    problems.append(Problem(
+                        f"formula {cell.value} has no cached value; open the file in a "
+                        "spreadsheet program, recalculate and save it",
+                        where=grid.ref(cell.row, col), rule="uncached-formula",
+                        extra={"row": cell.row, "col": col}))
+    finally:
+        book.close()
+    return problems
+
+
+def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
+    try:
+        import xlrd
+    except ImportError:
+        raise ReadError(f"{path}: reading legacy .xls workbooks needs xlrd; install it with "
+                        "`pip install 'migharmony[xls]'`") from None
+    import pandas as pd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True)
+    except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error...
+        raise ReadError(f"{path}: not a readable .xls workbook ({type(exc).__name__}: {exc})"
+                        ) from None
+    hidden = {s.name for s in book.sheets() if getattr(s, "visibility", 0)}
+    name = _pick_sheet(book.sheet_names(), hidden, sheet, path)
+    ws = book.sheet_by_name(name)
+    if ws.nrows > max_rows:
+        raise ReadError(f"{path}: sheet '{name}' has {ws.nrows:,} rows, above {max_rows:,}")
+    rows = []
+    for r in range(ws.nrows):
+        values = []
+        for cell in ws.row(r):
+            if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+                values.append(None)
+            elif cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
+                values.append(int(cell.value))
+            else:
+                values.append(cell.value)
+        rows.append(values)
+    width = max((len(r) for r in rows), default=0)
+    cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object,
+                         index=pd.RangeIndex(1, len(rows) + 1), columns=range(width))
+    for r0, r1, c0, c1 in getattr(ws, "merged_cells", []):
+        cells.loc[r0 + 1:r1, c0:c1 - 1] = cells.at[r0 + 1, c0]
+    return Grid(cells=cells, sheet=name, kind="xls", path=str(path))
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes decode as such, else Windows-1252.
+
+    >>> detect_encoding("Côte d'Ivoire".encode("utf-8")), detect_encoding("Côte".encode("latin-1"))
+    ('utf-8', 'cp1252')
+    """
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if exc.start < len(sample) - 3:
+            return "cp1252"
+    return "utf-8"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a text table: the one among , ; tab | that splits lines evenly.
+
+    >>> sniff_delimiter("a;b;c\\n1;2,5;3\\n")
+    ';'
+    """
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    best, best_score = ",", -1.0
+    for delim in (",", ";", "\t", "|"):
+        try:
+            counts = [len(next(csv.reader([line], delimiter=delim))) for line in lines]
+        except (csv.Error, StopIteration):
+            continue
+        if not counts or max(counts) < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts) / len(counts)
+        score = consistent * 10 + min(counts[0], 50) / 50
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int) -> Grid:
+    import pandas as pd
+
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 16)
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReadError(f"{path}: this looks like a binary file, not a text table")
+    enc = encoding or detect_encoding(sample)
+    try:
+        head = sample.decode(enc, errors="replace")
+    except LookupError:
+        raise ReadError(f"{path}: unknown encoding '{enc}'") from None
+    delim = delimiter or sniff_delimiter(head)
+    try:
+        cells = pd.read_csv(path, sep=delim, header=None, dtype="str", keep_default_na=False,
+                            encoding=enc, encoding_errors="strict", skip_blank_lines=False,
+                            nrows=max_rows + 1, on_bad_lines="error", engine="python"
+                            if len(delim) > 1 else "c", quoting=csv.QUOTE_MINIMAL)
+    except UnicodeDecodeError as exc:
+        if encoding is None and enc.startswith("utf-8"):
+            return _read_text(path, "cp1252", delim, max_rows)
+        raise ReadError(f"{path}: cannot decode the text as {enc} (byte {exc.start}); "
+                        "give the encoding in the crosswalk (read.encoding)") from None
+    except pd.errors.ParserError as exc:
+        raise ReadError(f"{path}: the table is not regular text with '{delim}' between "
+                        f"columns ({exc}); check read.delimiter in the crosswalk") from None
+    except pd.errors.EmptyDataError:
+        raise ReadError(f"{path}: the file is empty") from None
+    except (ValueError, OSError, csv.Error) as exc:
+        raise ReadError(f"{path}: cannot read it as a text table ({exc})") from None
+    if len(cells) > max_rows:
+        raise ReadError(f"{path}: more than {max_rows:,} rows; pass a larger max_rows")
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    cells.columns = range(cells.shape[1])
+    return Grid(cells=cells, sheet=None, kind="csv", path=str(path),
+                details={"encoding": enc, "delimiter": delim})
+
+
+def read_notes(path: str | Path, sheet: str | int, key_column: str, text_column: str,
+               first_row: int | None, last_row: int | None) -> dict[str, str]:
+    """Numbered notes from a notes sheet: note key (as text) -> note text."""
+    grid = read_grid(path, sheet=sheet)
+    cells = grid.cells.loc[first_row or 1:last_row or len(grid.cells)]
+    keys = cells.get(column_index(key_column))
+    texts = cells.get(column_index(text_column))
+    if keys is None or texts is None:
+        return {}
+    notes = {}
+    for key, text in zip(keys, texts, strict=True):
+        if key is None or text is None or str(key).strip() == "":
+            continue
+        k = str(key).strip()
+        notes[k[:-2] if k.endswith(".0") else k] = " ".join(str(text).split())
+    return notes
+

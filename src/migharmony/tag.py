@@ -1,0 +1,111 @@
+"""Tag observations with the definitions and caveats their source rows declare.
+
+Two kinds of row-level knowledge live in source tables beside the numbers:
+
+* a coded column such as UN DESA's "Type of data" (B, C, B R, C B R, I...), which
+  a crosswalk's ``rows`` rules turn into ``migr_basis`` and caveats row by row;
+* numbered notes ("12", "3,12") pointing to a notes sheet, which become
+  ``source-note[12]`` caveats whose text is kept in the result's metadata.
+
+A row-rule label the crosswalk does not list is never ignored: its cells are
+rejected with a reason naming the crosswalk key to add.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .crosswalk import Crosswalk
+from .mapping import normalise_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["RowTags", "tag_rows"]
+
+SETTABLE = ("measure", "migr_basis", "residence_rule", "source_type", "ref_date_type",
+            "pop_type", "unit_measure", "obs_status", "conf_status")
+
+
+@dataclass
+class RowTags:
+    """Per-cell settings from row rules and notes, aligned with the cells."""
+
+    settings: pd.DataFrame  # one column per SETTABLE (NA where the rules say nothing)
+    unit_mult: pd.Series  # Int64, NA where not set
+    caveats: pd.Series  # ';'-joined codes
+    reason: pd.Series  # NA, or why the cell is rejected
+    rule: pd.Series
+    notes: dict[str, str] = field(default_factory=dict)  # note key -> text
+    notes_used: set[str] = field(default_factory=set)
+
+
+def _rule_table(rule: dict[str, Any], index: int) -> dict[str, dict[str, Any]]:
+    return {normalise_label(k): dict(v or {}) for k, v in rule["map"].items()}
+
+
+def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -> RowTags:
+    """Apply *crosswalk*'s ``rows`` rules and ``notes`` to long *cells*."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(cells)
+    settings = {c: np.full(n, None, dtype=object) for c in SETTABLE}
+    unit_mult = np.full(n, None, dtype=object)
+    caveats = np.full(n, "", dtype=object)
+    reason = np.full(n, None, dtype=object)
+    rule_col = np.full(n, None, dtype=object)
+
+    for i, rule in enumerate(crosswalk.data.get("rows", [])):
+        table = _rule_table(rule, i)
+        otherwise = rule.get("otherwise")
+        labels = cells[rule["from"]].fillna("").astype("str")
+        codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+        for u, label in enumerate(uniques):
+            rows = codes == u
+            setting = table.get(normalise_label(str(label)), otherwise)
+            if setting is None:
+                reason[rows & (reason == None)] = (  # noqa: E711 - numpy elementwise
+                    f"{rule['from']} '{str(label).strip()}' is not listed in the crosswalk's "
+                    f"rows[{i}].map; add it (or an `otherwise:` entry)")
+                rule_col[rows & (rule_col == None)] = f"unmapped-{rule['from']}"  # noqa: E711
+                continue
+            for column in SETTABLE:
+                if column in setting:
+                    settings[column][rows] = setting[column]
+            if "unit_mult" in setting:
+                unit_mult[rows] = setting["unit_mult"]
+            if setting.get("exclude"):
+                reason[rows & (reason == None)] = str(setting["exclude"])  # noqa: E711
+                rule_col[rows & (rule_col == None)] = "excluded-row"  # noqa: E711
+            if setting.get("caveats"):
+                joined = ";".join(setting["caveats"])
+                caveats[rows] = [f"{c};{joined}" if c else joined for c in caveats[rows]]
+
+    used: set[str] = set()
+    spec = crosswalk.section("notes")
+    if spec:
+        code = spec.get("caveat", "source-note")
+        labels = cells[spec["from"]].fillna("").astype("str")
+        codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+        for u, label in enumerate(uniques):
+            keys = [k for k in re.split(r"[\s,;]+", str(label).strip()) if k]
+            keys = [k[:-2] if k.endswith(".0") else k for k in keys]
+            if not keys:
+                continue
+            used.update(keys)
+            joined = ";".join(f"{code}[{k}]" for k in keys)
+            rows = codes == u
+            caveats[rows] = [f"{c};{joined}" if c else joined for c in caveats[rows]]
+
+    frame = pd.DataFrame({c: pd.array(v, dtype="str") for c, v in settings.items()},
+                         index=cells.index)
+    return RowTags(
+        settings=frame,
+        unit_mult=pd.Series(pd.array(unit_mult, dtype="Int64"), index=cells.index),
+        caveats=pd.Series(pd.array(caveats, dtype="str"), index=cells.index),
+        reason=pd.Series(pd.array(reason, dtype="str"), index=cells.index),
+        rule=pd.Series(pd.array(rule_col, dtype="str"), index=cells.index),
+        notes=notes, notes_used=used)

@@ -1,0 +1,212 @@
+"""Read observation values as producers write them.
+
+Numbers arrive as numbers, as text with thousands separators (``1,234``,
+``1.234``, ``1 234`` with a non-breaking space), with decimal commas, quoted, in
+scientific notation (``1e+05``), with flags glued on (``1234 p``, ``12.5bep``), or
+not at all: a symbol (``..``, ``~``, ``:``, ``c``, ``—``) that says why. The
+crosswalk's ``symbols`` and ``flags`` sections say what each means for
+``obs_status``, ``conf_status`` and caveats.
+
+Parsing works on the distinct raw values only, then maps back.
+
+>>> import pandas as pd
+>>> out = parse(pd.Series(["1,234", "56 p", "..", 7]), symbols={"..": {"obs_status": "M"}},
+...             flags={"p": {"obs_status": "P"}})
+>>> out["value"].tolist()[:2], out["obs_status"].tolist()
+([1234.0, 56.0], ['A', 'P', 'M', 'A'])
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["parse", "parse_one", "Parsed"]
+
+_SPACES = "\u00a0\u202f\u2009 "
+_NUMBER_FLAGS = re.compile(
+    r"^(?P<num>[-+\u2212]?(?:\d[\d" + _SPACES + r".,']*)?\d(?:[.,]\d+)?(?:[eE][-+]?\d+)?)"
+    r"\s*(?P<flags>[A-Za-z]{1,6})?$")
+
+
+@dataclass
+class Parsed:
+    """The reading of one raw value."""
+
+    value: float | None = None
+    obs_status: str = "A"
+    conf_status: str = "F"
+    flags: str = ""
+    caveats: list[str] = field(default_factory=list)
+    problem: str | None = None  # why it cannot be read (the cell is rejected)
+    rule: str = ""
+    exclude: str | None = None  # a declared exclusion reason
+
+
+def _to_number(text: str, decimal: str, thousands: tuple[str, ...]) -> float | None:
+    s = text.replace("\u2212", "-")
+    for sep in thousands:
+        if sep != decimal:
+            s = s.replace(sep, "")
+    if decimal == ",":
+        if s.count(",") > 1:
+            return None
+        s = s.replace(",", ".")
+    elif "," in s:
+        return None
+    try:
+        number = float(s)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _apply(parsed: Parsed, setting: Mapping[str, Any], precedence: Mapping[str, int]) -> None:
+    status = setting.get("obs_status")
+    if status and (parsed.obs_status == "A"
+                   or precedence.get(status, 0) > precedence.get(parsed.obs_status, 0)):
+        parsed.obs_status = status
+    if setting.get("conf_status"):
+        parsed.conf_status = setting["conf_status"]
+    parsed.caveats.extend(c for c in setting.get("caveats", []) if c not in parsed.caveats)
+    if "value" in setting:
+        parsed.value = None if setting["value"] is None else float(setting["value"])
+    if setting.get("exclude"):
+        parsed.exclude = str(setting["exclude"])
+
+
+def parse_one(raw: Any, *, symbols: Mapping[str, Mapping[str, Any]] | None = None,
+              flags: Mapping[str, Mapping[str, Any]] | None = None, decimal: str = ".",
+              thousands: tuple[str, ...] | None = None,
+              precedence: Mapping[str, int] | None = None) -> Parsed:
+    """Read one raw cell (see :func:`parse` for the vectorised version).
+
+    >>> parse_one("1 234 p", flags={"p": {"obs_status": "P"}}).value
+    1234.0
+    >>> parse_one("abc").problem
+    "not a number: 'abc'"
+    """
+    symbols = symbols or {}
+    flags = flags or {}
+    precedence = precedence or {}
+    if thousands is None:
+        thousands = (",", *_SPACES, "'") if decimal == "." else (".", *_SPACES, "'")
+    parsed = Parsed()
+    if isinstance(raw, bool):
+        parsed.problem, parsed.rule = f"not a number: {raw!r}", "value-not-number"
+        return parsed
+    if isinstance(raw, int | float) and not (isinstance(raw, float) and math.isnan(raw)):
+        if math.isinf(raw):
+            parsed.problem, parsed.rule = "an infinite value", "value-not-number"
+        else:
+            parsed.value = float(raw)
+        return parsed
+    text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
+    text = text.strip(_SPACES + "\t\r\n\"")
+    if text in symbols:
+        parsed.flags = text
+        _apply(parsed, symbols[text], precedence)
+        return parsed
+    if text == "":
+        parsed.problem, parsed.rule = ("empty cell (declare `symbols: {'': ...}` in the "
+                                       "crosswalk to keep empty cells as missing observations)",
+                                       "value-empty")
+        return parsed
+    match = _NUMBER_FLAGS.match(text)
+    letters = ""
+    if match:
+        number = _to_number(match.group("num"), decimal, thousands)
+        letters = match.group("flags") or ""
+        if number is None:
+            parsed.problem = f"not a number: {text!r}"
+            parsed.rule = "value-not-number"
+            return parsed
+        parsed.value = number
+    else:
+        # A symbol followed by flags (": c", ".. u"), or flags alone ("c").
+        head, _, tail = text.partition(" ")
+        if head in symbols and re.fullmatch(r"[A-Za-z]{1,6}", tail.strip()):
+            parsed.flags = head
+            _apply(parsed, symbols[head], precedence)
+            letters = tail.strip()
+        elif re.fullmatch(r"[A-Za-z]{1,6}", text) and all(ch in flags for ch in text):
+            letters = text
+            parsed.value = None
+            parsed.obs_status = "M"
+        else:
+            parsed.problem, parsed.rule = f"not a number: {text!r}", "value-not-number"
+            return parsed
+    if letters:
+        unknown = [ch for ch in letters if ch not in flags]
+        if letters in flags:  # a multi-letter flag declared as such
+            unknown, chars = [], [letters]
+        else:
+            chars = list(letters)
+        if unknown:
+            parsed.problem = (f"unknown flag '{''.join(unknown)}' in {text!r}; declare it under "
+                              "`flags` in the crosswalk")
+            parsed.rule = "value-unknown-flag"
+            return parsed
+        parsed.flags = (parsed.flags + " " + letters).strip()
+        for ch in chars:
+            _apply(parsed, flags[ch], precedence)
+    return parsed
+
+
+def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = None,
+          flags: Mapping[str, Mapping[str, Any]] | None = None,
+          extra_flags: pd.Series | None = None, decimal: str = ".",
+          thousands: tuple[str, ...] | None = None,
+          precedence: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Read a column of raw values; one output row per input row.
+
+    Columns: ``value`` (float), ``obs_status``, ``conf_status``, ``obs_flags``,
+    ``caveats`` (';'-joined), ``problem`` and ``rule`` (why a cell cannot be read),
+    ``exclude`` (a declared exclusion reason). *extra_flags* holds flags written
+    in a column of their own; they are appended to the value before reading.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if precedence is None:
+        precedence = _precedence()
+    values = raw.to_numpy(dtype=object)
+    if extra_flags is not None:
+        extra = extra_flags.fillna("").astype("str").str.strip().to_numpy(dtype=object)
+        has = extra != ""
+        values = values.copy()
+        values[has] = [f"{v if v is not None else ''} {f}".strip()
+                       for v, f in zip(values[has], extra[has], strict=True)]
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    readings = [parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
+                          thousands=thousands, precedence=precedence) for u in uniques]
+    table = pd.DataFrame({
+        "value": np.array([np.nan if r.value is None else r.value for r in readings], float),
+        "obs_status": pd.array([r.obs_status for r in readings], dtype="str"),
+        "conf_status": pd.array([r.conf_status for r in readings], dtype="str"),
+        "obs_flags": pd.array([r.flags for r in readings], dtype="str"),
+        "caveats": pd.array([";".join(r.caveats) for r in readings], dtype="str"),
+        "problem": pd.array([r.problem for r in readings], dtype="str"),
+        "rule": pd.array([r.rule for r in readings], dtype="str"),
+        "exclude": pd.array([r.exclude for r in readings], dtype="str"),
+    })
+    out = table.take(codes) if len(codes) else table.iloc[:0]
+    out.index = raw.index
+    return out
+
+
+def _precedence() -> dict[str, int]:
+    from . import vocab
+
+    out = {}
+    for code in vocab.codes("obs_status"):
+        rank = vocab.info("obs_status", code).get("precedence")
+        if isinstance(rank, int):
+            out[code] = rank
+    return out
