@@ -332,7 +332,7 @@ def read_notes(path: str | Path, sheet: str | int, key_column: str, text_column:
     for key, text in zip(keys, texts, strict=True):
         if key is None or text is None or str(key).strip() == "":
             continue
-        k = str(key).strip()
+        k = str(key).strip().strip("()").strip()  # "(12)" and "12" are the same note
         notes[k[:-2] if k.endswith(".0") else k] = " ".join(str(text).split())
     return notes
 

@@ -69,8 +69,9 @@ def _to_number(text: str, decimal: str, thousands: tuple[str, ...]) -> float | N
 
 def _apply(parsed: Parsed, setting: Mapping[str, Any], precedence: Mapping[str, int]) -> None:
     status = setting.get("obs_status")
+    # SDMX precedence: rank 1 wins over rank 2 ("A", normal, ranks last).
     if status and (parsed.obs_status == "A"
-                   or precedence.get(status, 0) > precedence.get(parsed.obs_status, 0)):
+                   or precedence.get(status, 99) < precedence.get(parsed.obs_status, 99)):
         parsed.obs_status = status
     if setting.get("conf_status"):
         parsed.conf_status = setting["conf_status"]

@@ -1,0 +1,212 @@
+"""Write harmonized frames without losing their metadata, and never half a file.
+
+* Parquet: the metadata (JSON) is embedded in the file's key-value metadata under
+  ``migharmony``; :func:`read_parquet` gives it back in ``frame.attrs``.
+* CSV: a Frictionless Data Package (``datapackage.json``) beside the CSV carries
+  the table schema, licence, sources and our metadata.
+* SDMX-CSV 2.0: ``STRUCTURE,STRUCTURE_ID,ACTION`` then dimensions and attributes.
+* Excel: data, rejected, caveats and metadata sheets.
+
+Every write goes to a temporary file in the target folder and is renamed into
+place, so a failure never leaves half a file where a good one was. Text written
+to CSV and Excel is neutralised against spreadsheet formula injection: a field
+starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+apostrophe (numbers are left alone).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .result import HarmonizedResult
+
+__all__ = ["neutralise", "read_parquet", "write_csv", "write_excel", "write_parquet",
+           "write_sdmx_csv"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+METADATA_KEY = b"migharmony"
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside *path*; rename it onto *path* only on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        tmp_path.replace(target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of *frame* whose text cells cannot be evaluated by a spreadsheet.
+
+    >>> import pandas as pd
+    >>> neutralise(pd.DataFrame({"a": ["=1+1", "ok", "-x"], "b": [1.0, -2.0, 3.0]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-x"]
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_string_dtype(col) or col.dtype == object:
+            text = col.astype("str")
+            risky = text.str.startswith(_FORMULA_START, na=False)
+            if risky.any():
+                out[name] = text.where(~risky, "'" + text)
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def metadata_json(metadata: Mapping[str, Any]) -> str:
+    return json.dumps(metadata, ensure_ascii=False, default=_json_default, sort_keys=True)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, Any]) -> Path:
+    """Parquet with *metadata* embedded; returns the path written."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    clean = frame.copy()
+    clean.attrs = {}
+    table = pa.Table.from_pandas(clean, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[METADATA_KEY] = metadata_json(metadata).encode("utf-8")
+    table = table.replace_schema_metadata(meta)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+    return Path(path)
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    """Read a Parquet file written by migharmony, metadata back in ``attrs``."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    raw = (table.schema.metadata or {}).get(METADATA_KEY)
+    if raw:
+        frame.attrs["migharmony"] = json.loads(raw.decode("utf-8"))
+    return frame
+
+
+def _field_type(series: pd.Series) -> str:
+    import pandas as pd
+
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "number"
+    return "string"
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, Any]) -> Path:
+    """CSV (UTF-8) and ``datapackage.json`` beside it."""
+    from .schema import BY_NAME
+
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        neutralise(frame).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    src = metadata.get("source", {})
+    fields = []
+    for name in frame.columns:
+        spec = BY_NAME.get(name)
+        fields.append({"name": name, "type": _field_type(frame[name]),
+                       "description": spec.description if spec else "further breakdown"})
+    package = {
+        "name": str(metadata.get("source_id", "migharmony")).lower(),
+        "title": metadata.get("title", ""),
+        "licenses": [{"name": src.get("licence", ""), "path": src.get("licence_url", "")}]
+        if src.get("licence_url") else [{"name": src.get("licence", "unknown")}],
+        "sources": [{"title": src.get("producer", ""), "path": src.get("url", "")}]
+        if src.get("url") else [{"title": src.get("producer", "")}],
+        "resources": [{
+            "name": target.stem.lower().replace(" ", "-").replace(".", "-"),
+            "path": target.name, "profile": "tabular-data-resource", "format": "csv",
+            "encoding": "utf-8", "mediatype": "text/csv",
+            "schema": {"fields": fields, "missingValues": [""]},
+        }],
+        "migharmony": json.loads(metadata_json(metadata)),
+    }
+    with atomic_path(target.with_name("datapackage.json")) as tmp:
+        tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+    return target
+
+
+#: Canonical columns written as SDMX dimensions (in order) and as attributes.
+SDMX_DIMENSIONS = ("ref_area", "counterpart_area", "time_period", "measure", "migr_basis",
+                   "pop_type", "sex", "age")
+SDMX_ATTRIBUTES = ("unit_measure", "unit_mult", "obs_status", "conf_status", "residence_rule",
+                   "source_type", "ref_date_type", "caveats", "source_ref")
+
+
+def write_sdmx_csv(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, Any], *,
+                   dataflow: str | None = None) -> Path:
+    """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, dimensions, OBS_VALUE, attributes."""
+    import pandas as pd
+
+    from .schema import extra_dimensions
+
+    flow = dataflow or f"MIGHARMONY:{str(metadata.get('source_id', 'DATA')).upper()}(1.0)"
+    dims = [*SDMX_DIMENSIONS[:6], *extra_dimensions(frame), *SDMX_DIMENSIONS[6:]]
+    out = pd.DataFrame({"STRUCTURE": "dataflow", "STRUCTURE_ID": flow, "ACTION": "I"},
+                       index=frame.index)
+    for name in dims:
+        out[name.upper()] = frame[name]
+    out["OBS_VALUE"] = frame["obs_value"]
+    for name in SDMX_ATTRIBUTES:
+        out[name.upper()] = frame[name]
+    with atomic_path(path) as tmp:
+        neutralise(out).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    return Path(path)
+
+
+def write_excel(result: HarmonizedResult, path: str | Path) -> Path:
+    """A workbook for people who live in spreadsheets: data, rejected, caveats, metadata."""
+    import pandas as pd
+
+    rows = _flatten(result.metadata)
+    meta = pd.DataFrame(rows, columns=["key", "value"])
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            data = result.data.copy()
+            data.attrs = {}
+            neutralise(data).to_excel(writer, sheet_name="data", index=False)
+            neutralise(result.rejected).to_excel(writer, sheet_name="rejected", index=False)
+            neutralise(result.caveats()).to_excel(writer, sheet_name="caveats", index=False)
+            neutralise(meta).to_excel(writer, sheet_name="metadata", index=False)
+    return Path(path)
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        out: list[tuple[str, str]] = []
+        for k, v in value.items():
+            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list):
+        out = []
+        for i, v in enumerate(value):
+            out.extend(_flatten(v, f"{prefix}[{i}]"))
+        return out
+    return [(prefix, "" if value is None else str(value))]

@@ -1,0 +1,353 @@
+"""``harmonize(source, crosswalk)``: one source table in, one canonical frame out.
+
+The steps, each in its own module, follow the data:
+
+read (:mod:`~migharmony.read`) → layout (:mod:`~migharmony.layout`) → corrections →
+values (:mod:`~migharmony.values`) → map (:mod:`~migharmony.mapping`) → tag
+(:mod:`~migharmony.tag`) → validate (:mod:`~migharmony.schema`) → result
+(:mod:`~migharmony.result`).
+
+Conservation holds by construction: every data cell of the source ends up exactly
+once, in ``result.data`` (a missing or suppressed cell as an observation with its
+status and no value) or in ``result.rejected`` with its location and a reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .crosswalk import Crosswalk, load
+from .errors import ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .result import HarmonizedResult
+
+__all__ = ["harmonize"]
+
+REJECTED_COLUMNS = ("source_id", "source_ref", "source_value", "rule", "reason", "context")
+
+
+def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping[str, Any]
+              | Crosswalk, *, on_collision: str = "raise") -> HarmonizedResult:
+    """Harmonize *source* (a file path, or a DataFrame of cells) with *crosswalk*.
+
+    *crosswalk* is a shipped id (see :func:`migharmony.crosswalks.list`), a path to
+    a YAML file, or a mapping. Two cells that map to the same observation key are a
+    crosswalk mistake: by default a :class:`~migharmony.errors.ValidationError`
+    naming both cells; ``on_collision="reject"`` keeps the first and rejects the rest.
+
+    >>> import migharmony
+    >>> result = migharmony.harmonize(
+    ...     "examples/data/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx",
+    ...     "undesa-ims-2020-t1")                                    # doctest: +SKIP
+    >>> result.data.query("ref_area == 'NGA' and time_period == '2020' and sex == '_T'")
+    ... # doctest: +SKIP
+    """
+    import pandas as pd
+
+    started = time.perf_counter()
+    cw = load(crosswalk)
+    grid, cells = _cells(source, cw)
+    notes = _notes(source, cw)
+    corrections = _correct(cells.frame, cw)
+
+    frame = cells.frame
+    rejected: list[pd.DataFrame] = [_rejected_frame(cells.excluded, cw, cells.excluded["reason"],
+                                                    cells.excluded["rule"])]
+    data, more_rejected, report = _to_observations(frame, cw, notes)
+    rejected.extend(more_rejected)
+    rejected_frame = pd.concat(rejected, ignore_index=True)
+    data = _collisions(data, rejected_frame, cw, on_collision)
+    if isinstance(data, tuple):
+        data, rejected_frame = data
+
+    from .result import HarmonizedResult, build_metadata
+
+    metadata = build_metadata(cw, source, grid, notes=notes, corrections=corrections,
+                              n_data=len(data), n_rejected=len(rejected_frame),
+                              seconds=time.perf_counter() - started, mapping=report)
+    data.attrs["migharmony"] = metadata
+    return HarmonizedResult(data=data, rejected=rejected_frame, metadata=metadata,
+                            problems=list(grid.problems) if grid is not None else [])
+
+
+def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
+    from .layout import Cells, cells_from_grid
+    from .read import Grid, read_grid
+
+    read = cw.section("read")
+    if isinstance(source, str | Path):
+        grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
+                         encoding=read.get("encoding"), delimiter=read.get("delimiter"),
+                         **({"max_rows": read["max_rows"]} if "max_rows" in read else {}))
+        return grid, cells_from_grid(grid, cw)
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        # A frame is taken as the grid of a text table: its header is row 1.
+        header = pd.DataFrame([list(map(str, source.columns))], columns=range(source.shape[1]))
+        body = source.copy()
+        body.columns = range(source.shape[1])
+        cells = pd.concat([header, body.astype(object)], ignore_index=True)
+        cells.index = pd.RangeIndex(1, len(cells) + 1)
+        grid = Grid(cells=cells, sheet=None, kind="csv", path="<DataFrame>")
+        return grid, cells_from_grid(grid, cw)
+    if isinstance(source, Cells):
+        return None, source
+    from .errors import ReadError
+
+    raise ReadError(f"cannot harmonize a {type(source).__name__}: give a file path or a "
+                    "pandas DataFrame")
+
+
+def _notes(source: Any, cw: Crosswalk) -> dict[str, str]:
+    spec = cw.section("notes")
+    if not spec or "sheet" not in spec or not isinstance(source, str | Path):
+        return {}
+    from .read import read_notes
+
+    return read_notes(source, spec["sheet"], spec.get("key_column", "A"),
+                      spec.get("text_column", "B"), spec.get("first_row"), spec.get("last_row"))
+
+
+def _correct(frame: pd.DataFrame, cw: Crosswalk) -> list[dict[str, Any]]:
+    """Apply dated corrections to named cells; return what was changed (lineage)."""
+    applied: list[dict[str, Any]] = []
+    if not cw.data.get("corrections"):
+        return applied
+    from .errors import CrosswalkError, Problem
+
+    problems = []
+    refs = frame["_ref"]
+    for i, fix in enumerate(cw.data["corrections"]):
+        cell = str(fix["cell"])
+        hit = refs == cell
+        if not hit.any():
+            problems.append(Problem(f"correction for cell {cell}: no data cell has this "
+                                    "location (write it as it appears in source_ref, e.g. "
+                                    "'Table 1!L81')", where=cw.where("corrections", i, "cell")))
+            continue
+        old = frame.loc[hit, "_raw"].iloc[0]
+        if "old_value" in fix and str(fix["old_value"]) != str(old):
+            problems.append(Problem(f"correction for cell {cell} expects the old value "
+                                    f"{fix['old_value']!r} but the source holds {old!r}; the "
+                                    "source may have been revised already",
+                                    where=cw.where("corrections", i, "old_value")))
+            continue
+        frame.loc[hit, "_raw"] = fix["value"]
+        frame.loc[hit, "_corrected"] = f"corrected[{i}]"
+        applied.append({"cell": cell, "old_value": old, "new_value": fix["value"],
+                        "reason": " ".join(str(fix["reason"]).split()), "by": fix["by"],
+                        "date": str(fix["date"])})
+    if problems:
+        raise CrosswalkError(f"{cw.name}: {len(problems)} correction(s) cannot be applied",
+                             problems=problems)
+    return applied
+
+
+def _rejected_frame(cells: pd.DataFrame, cw: Crosswalk, reason: pd.Series,
+                    rule: pd.Series) -> pd.DataFrame:
+    import pandas as pd
+
+    from .layout import _as_text
+
+    context_cols = [c for c in cw.section("columns").values() if c in cells]
+    context_cols += [d for d in cw.section("values").get("headers", {}).values() if d in cells]
+    if context_cols and len(cells):
+        context = cells[context_cols[0]].astype("str").str.strip()
+        for c in context_cols[1:]:
+            context = context + " | " + cells[c].astype("str").str.strip()
+    else:
+        context = pd.Series("", index=cells.index, dtype="str")
+    return pd.DataFrame({
+        "source_id": pd.Series(cw.id, index=cells.index, dtype="str"),
+        "source_ref": cells["_ref"].astype("str") if len(cells) else
+        pd.Series(dtype="str"),
+        "source_value": _as_text(cells["_raw"]) if len(cells) else pd.Series(dtype="str"),
+        "rule": rule.astype("str"),
+        "reason": reason.astype("str"),
+        "context": context.astype("str"),
+    }, index=cells.index).reset_index(drop=True)
+
+
+def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
+                     notes: dict[str, str]) -> tuple[pd.DataFrame, list[pd.DataFrame],
+                                                     dict[str, pd.DataFrame]]:
+    import numpy as np
+    import pandas as pd
+
+    from . import schema, vocab
+    from .mapping import map_dimension
+    from .tag import SETTABLE, tag_rows
+    from .values import parse
+
+    defs = cw.definitions
+    read = cw.section("read")
+    parsed = parse(frame["_raw"], symbols=cw.section("symbols"), flags=cw.section("flags"),
+                   extra_flags=frame.get("_flags"), decimal=read.get("decimal", "."),
+                   thousands=tuple(read["thousands"]) if "thousands" in read else None)
+    tags = tag_rows(frame, cw, notes)
+
+    reason = parsed["problem"].copy()
+    rule = parsed["rule"].where(reason.notna())
+    excl = parsed["exclude"]
+    reason = reason.fillna(excl)
+    rule = rule.fillna(pd.Series("excluded-symbol", index=frame.index, dtype="str")
+                       .where(excl.notna()))
+    reason = reason.fillna(tags.reason)
+    rule = rule.fillna(tags.rule)
+
+    report: dict[str, pd.DataFrame] = {}
+    dims = cw.dimensions()
+    columns: dict[str, pd.Series] = {}
+    # time_period first: regex rules of other dimensions may depend on it.
+    order = sorted(dims, key=lambda d: d != "time_period")
+    for dim in order:
+        spec = dims[dim]
+        if "value" in spec and "from" not in spec:
+            columns[dim] = pd.Series(str(spec["value"]), index=frame.index, dtype="str")
+            continue
+        source_col = spec.get("from", dim)
+        if source_col not in frame:
+            from .errors import CrosswalkError
+
+            raise CrosswalkError(f"{cw.where('dimensions', dim)}: dimension {dim} reads "
+                                 f"'{source_col}', which the table does not provide")
+        mapped = map_dimension(dim, frame[source_col], cw, periods=columns.get("time_period"))
+        report[dim] = mapped.report
+        columns[dim] = mapped.codes
+        reason = reason.fillna(mapped.reason)
+        rule = rule.fillna(mapped.rule)
+
+    extra = cw.extra_dimensions()
+    out: dict[str, Any] = {}
+    n = len(frame)
+    for spec in schema.COLUMNS:
+        name = spec.name
+        if name in columns:
+            out[name] = columns[name]
+        elif name in SETTABLE:
+            default = defs.get(name, spec.default)
+            out[name] = tags.settings[name].fillna(default) if default is not None else \
+                tags.settings[name]
+    for name in extra:
+        out[name] = columns[name]
+    result = pd.DataFrame(out, index=frame.index)
+    # Symbols and flags set statuses; row rules may too (symbols win).
+    status_from_value = parsed["obs_status"].where(parsed["obs_status"] != "A")
+    result["obs_status"] = status_from_value.fillna(tags.settings["obs_status"]).fillna(
+        defs.get("obs_status", "A"))
+    conf_from_value = parsed["conf_status"].where(parsed["conf_status"] != "F")
+    result["conf_status"] = conf_from_value.fillna(tags.settings["conf_status"]).fillna("F")
+
+    unit_mult = tags.unit_mult.fillna(int(defs.get("unit_mult", 0))).astype("Int64")
+    result["unit_mult"] = unit_mult
+    factor = np.power(10.0, unit_mult.to_numpy(dtype=float))
+    result["obs_value"] = parsed["value"].to_numpy() * factor
+    result["obs_flags"] = parsed["obs_flags"]
+    result["obs_count"] = pd.array([pd.NA] * n, dtype="Int64")
+    caveat_parts = [tags.caveats, parsed["caveats"]]
+    if "_corrected" in frame:
+        caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
+                            .astype("str").str.replace(r"\[\d+\]", "", regex=True))
+    result["caveats"] = _join_caveats(caveat_parts)
+    result["source_id"] = cw.id
+    result["source_ref"] = frame["_ref"].astype("str")
+    for spec in schema.COLUMNS:
+        if spec.name not in result:
+            result[spec.name] = spec.default if spec.default is not None else pd.NA
+    ages = vocab.age_intervals(result["age"].fillna("_U"))
+    result["age_low"] = ages["age_low"].to_numpy()
+    result["age_high"] = ages["age_high"].to_numpy()
+    for spec in schema.COLUMNS:
+        result[spec.name] = result[spec.name].astype(schema.dtype(spec))
+
+    # Codes set by row rules or symbols are checked like mapped ones.
+    bad = pd.Series(False, index=frame.index)
+    for spec in schema.COLUMNS:
+        if spec.vocabulary and spec.vocabulary != "age" and spec.name in result:
+            ok = result[spec.name].isin(vocab.codes(spec.vocabulary)) | result[spec.name].isna()
+            bad |= ~ok
+    if bad.any():
+        reason = reason.fillna(pd.Series("a code set by the crosswalk is not in the vocabulary",
+                                         index=frame.index, dtype="str").where(bad))
+        rule = rule.fillna(pd.Series("crosswalk-code", index=frame.index, dtype="str")
+                           .where(bad))
+
+    rejected_mask = reason.notna()
+    kept = result.loc[~rejected_mask]
+    kept = schema.order(kept, extra).reset_index(drop=True)
+    for name in extra:
+        kept[name] = kept[name].astype("str")
+    rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
+                                rule[rejected_mask])]
+    failures = schema.validate(kept)
+    if len(failures):
+        raise ValidationError(
+            f"{cw.id}: the harmonized frame breaks the canonical schema in {len(failures)} "
+            "cell(s); this is a bug in the crosswalk or in migharmony",
+            problems=[_failure_problem(r) for r in failures.head(50).itertuples()])
+    return kept, rejected, report
+
+
+def _failure_problem(row: Any) -> Any:
+    from .errors import Problem
+
+    return Problem(f"{row.column}: {row.value!r} fails {row.check}",
+                   where=str(row.source_ref), rule="canonical-schema")
+
+
+def _join_caveats(parts: list[pd.Series]) -> pd.Series:
+    import pandas as pd
+
+    joined = parts[0].fillna("").astype("str")
+    for part in parts[1:]:
+        joined = joined + ";" + part.fillna("").astype("str")
+    codes, uniques = pd.factorize(joined, use_na_sentinel=False)
+    clean = []
+    for text in uniques:
+        seen: list[str] = []
+        for code in str(text).split(";"):
+            if code and code not in seen:
+                seen.append(code)
+        clean.append(";".join(seen))
+    return pd.Series(pd.array(clean, dtype="str").take(codes), index=joined.index)
+
+
+def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
+                on_collision: str) -> Any:
+    import pandas as pd
+
+    from . import schema
+    from .errors import Problem
+
+    key = schema.key(data)
+    dup = data.duplicated(key, keep=False)
+    if not dup.any():
+        return data
+    groups = data.loc[dup].groupby(key, sort=False, dropna=False)["source_ref"].agg(list)
+    if on_collision == "reject":
+        later = data.duplicated(key, keep="first")
+        first_ref = data.loc[dup & ~later].set_index(key)["source_ref"]
+        extra = data.loc[later]
+        firsts = [first_ref.loc[tuple(r)] for r in extra[key].itertuples(index=False)]
+        more = pd.DataFrame({
+            "source_id": cw.id, "source_ref": extra["source_ref"].to_numpy(),
+            "source_value": extra["obs_value"].astype("str").to_numpy(),
+            "rule": "duplicate-key",
+            "reason": [f"same observation key as {f}" for f in firsts],
+            "context": ""}).astype("str")
+        return data.loc[~later].reset_index(drop=True), pd.concat([rejected, more],
+                                                                  ignore_index=True)
+    problems = [Problem(f"cells {', '.join(refs)} all map to the same observation "
+                        f"({', '.join(map(str, k))})", rule="duplicate-key")
+                for k, refs in groups.head(50).items()]
+    raise ValidationError(
+        f"{cw.id}: {len(groups)} observation key(s) are produced by more than one source "
+        "cell; the crosswalk must tell them apart (a further dimension) or exclude one "
+        "(exclude_rows)", problems=problems)

@@ -1,0 +1,170 @@
+"""The result of harmonizing one source: data, rejected cells and metadata.
+
+>>> from migharmony.result import HarmonizedResult
+>>> HarmonizedResult.__name__
+'HarmonizedResult'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from .crosswalk import Crosswalk
+
+__all__ = ["HarmonizedResult", "build_metadata"]
+
+
+def build_metadata(cw: Crosswalk, source: Any, grid: Any, *, notes: Mapping[str, str],
+                   corrections: list[dict[str, Any]], n_data: int, n_rejected: int,
+                   seconds: float, mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataset metadata carried by a result, its frame and every file written."""
+    from . import __version__, vocab
+
+    definitions = dict(cw.definitions)
+    caveats = [{"code": c["code"], "title": vocab.label("caveat", c["code"]),
+                "message": c.get("message") or vocab.caveat_message(c["code"])}
+               for c in cw.data.get("caveats", [])]
+    return {
+        "source_id": cw.id,
+        "title": cw.data.get("title", ""),
+        "description": " ".join(str(cw.data.get("description", "")).split()),
+        "source": {k: (" ".join(v.split()) if isinstance(v, str) else v)
+                   for k, v in cw.source.items()},
+        "source_file": str(source) if isinstance(source, str | Path) else "<DataFrame>",
+        "sheet": getattr(grid, "sheet", None),
+        "definitions": {k: (" ".join(v.split()) if isinstance(v, str) else v)
+                        for k, v in definitions.items()},
+        "caveats": caveats,
+        "notes": dict(notes),
+        "corrections": [{k: (str(v) if not isinstance(v, int | float | None) else v)
+                         for k, v in c.items()} for c in corrections],
+        "crosswalk": {"id": cw.id, "version": cw.version, "file": cw.name},
+        "vocabulary_version": vocab.version(),
+        "migharmony_version": __version__,
+        "harmonized_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "counts": {"data": n_data, "rejected": n_rejected, "cells": n_data + n_rejected},
+    }
+
+
+@dataclass
+class HarmonizedResult:
+    """Harmonized observations (``data``), the cells set aside (``rejected``) and
+    the dataset ``metadata`` (source, producer, licence, definitions, caveats, notes,
+    corrections, crosswalk and vocabulary versions)."""
+
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    metadata: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    # -- reading -------------------------------------------------------------
+    @property
+    def source_id(self) -> str:
+        return str(self.metadata.get("source_id", ""))
+
+    def caveats(self) -> pd.DataFrame:
+        """Every caveat code used in ``data``, with its title, text and row count."""
+        import pandas as pd
+
+        from . import vocab
+
+        codes = self.data["caveats"].str.split(";").explode()
+        counts = codes[codes.notna() & (codes != "")].value_counts()
+        rows = [{"caveat": "(whole table) " + c["code"], "title": c["title"],
+                 "message": c["message"], "rows": len(self.data)}
+                for c in self.metadata.get("caveats", [])]
+        for code, count in counts.items():
+            base, _, detail = str(code).partition("[")
+            detail = detail.rstrip("]")
+            text = self.metadata.get("notes", {}).get(detail, "") if detail else ""
+            rows.append({"caveat": code, "title": vocab.label("caveat", base)
+                         if vocab.is_code("caveat", base) else base,
+                         "message": text or (vocab.definition("caveat", base)
+                                             if vocab.is_code("caveat", base) else ""),
+                         "rows": int(count)})
+        return pd.DataFrame(rows, columns=["caveat", "title", "message", "rows"])
+
+    def explain(self, caveats: str) -> list[str]:
+        """The texts behind one row's ``caveats`` value, one line per caveat.
+
+        >>> # result.explain("refugees-added;source-note[12]")
+        """
+        from . import vocab
+
+        lines = []
+        for code in filter(None, caveats.split(";")):
+            base, _, detail = code.partition("[")
+            detail = detail.rstrip("]")
+            title = vocab.label("caveat", base) if vocab.is_code("caveat", base) else base
+            text = self.metadata.get("notes", {}).get(detail) if detail else None
+            lines.append(f"{title}: {text}" if text else
+                         f"{title}: {vocab.definition('caveat', base)}"
+                         if vocab.is_code("caveat", base) else title)
+        return lines
+
+    def summary(self) -> str:
+        """A few lines saying what this is and what to watch for."""
+        md = self.metadata
+        src = md.get("source", {})
+        defs = md.get("definitions", {})
+        counts = md.get("counts", {})
+        lines = [
+            f"{md.get('title', '')}",
+            f"  source   : {src.get('producer', '')} ({src.get('edition', '')}), "
+            f"licence {src.get('licence', '')}",
+            f"  measure  : {defs.get('measure')}, basis {defs.get('migr_basis')}, "
+            f"residence rule {defs.get('residence_rule')}, {defs.get('source_type')}, "
+            f"reference date {defs.get('reference_date', defs.get('ref_date_type'))}",
+            f"  rows     : {counts.get('data', 0):,} observations, "
+            f"{counts.get('rejected', 0):,} rejected cells (see .rejected)",
+        ]
+        cav = self.caveats()
+        if len(cav):
+            lines.append("  caveats  : " + ", ".join(
+                f"{c} ({n:,})" for c, n in zip(cav["caveat"].head(8), cav["rows"].head(8),
+                                                 strict=True)))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<HarmonizedResult {self.source_id}>\n{self.summary()}"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = self.data.head(10).to_html(index=False, max_cols=14)
+        return (f"<div><pre>{html.escape(self.summary())}</pre>{head}</div>")
+
+    # -- writing -------------------------------------------------------------
+    def to_parquet(self, path: str | Path) -> Path:
+        """Parquet with the metadata embedded in the file (key ``migharmony``)."""
+        from .emit import write_parquet
+
+        return write_parquet(self.data, path, self.metadata)
+
+    def to_csv(self, path: str | Path) -> Path:
+        """CSV plus a Frictionless ``datapackage.json`` beside it; returns the CSV path."""
+        from .emit import write_csv
+
+        return write_csv(self.data, path, self.metadata)
+
+    def to_sdmx_csv(self, path: str | Path, *, dataflow: str | None = None) -> Path:
+        """SDMX-CSV (version 2.0) that SDMX tools read back."""
+        from .emit import write_sdmx_csv
+
+        return write_sdmx_csv(self.data, path, self.metadata, dataflow=dataflow)
+
+    def to_excel(self, path: str | Path) -> Path:
+        """A workbook with sheets data, rejected, caveats and metadata."""
+        from .emit import write_excel
+
+        return write_excel(self, path)
