@@ -81,6 +81,11 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     from .read import Grid, read_grid
 
     read = cw.section("read")
+    if isinstance(source, str | Path) and _is_cube(Path(source), read.get("format", "auto")):
+        # Cube formats (JSON-stat, SDMX, Parquet) give cells directly, with no grid.
+        from .cubes import cells_from_file
+
+        return None, cells_from_file(Path(source), cw)
     if isinstance(source, str | Path):
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
@@ -103,6 +108,15 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
 
     raise ReadError(f"cannot harmonize a {type(source).__name__}: give a file path or a "
                     "pandas DataFrame")
+
+
+CUBE_FORMATS = ("jsonstat", "sdmx-json", "sdmx-csv", "sdmx-ml", "parquet")
+
+
+def _is_cube(path: Path, fmt: str) -> bool:
+    if fmt != "auto":
+        return fmt in CUBE_FORMATS
+    return path.suffix.lower() in (".json", ".parquet", ".xml")
 
 
 def _notes(source: Any, cw: Crosswalk) -> dict[str, str]:
@@ -279,6 +293,28 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         rule = rule.fillna(pd.Series("crosswalk-code", index=frame.index, dtype="str")
                            .where(bad))
 
+    # The canonical schema is checked on every candidate observation; a cell that
+    # breaks it (a negative count, a malformed period...) is rejected with the check
+    # it failed, never dropped and never raised as a traceback.
+    candidates = result.loc[reason.isna()]
+    for name in extra:
+        candidates[name] = candidates[name].astype("str")
+    failures = schema.validate(schema.order(candidates, extra), unique=False)
+    if len(failures):
+        located = failures[failures["index"].notna()]
+        if len(located) < len(failures):
+            raise ValidationError(
+                f"{cw.id}: the harmonized frame breaks the canonical schema as a whole; "
+                "this is a bug in migharmony, please report it",
+                problems=[_failure_problem(r) for r in failures.head(20).itertuples()])
+        first = located.drop_duplicates("index")
+        idx = first["index"].astype("int64").to_numpy()
+        why = [f"{c} {v!r}: {_check_text(k)}" for c, v, k in
+               zip(first["column"], first["value"], first["check"], strict=True)]
+        rules = [_check_rule(c, k) for c, k in zip(first["column"], first["check"], strict=True)]
+        reason.loc[idx] = why
+        rule.loc[idx] = rules
+
     rejected_mask = reason.notna()
     kept = result.loc[~rejected_mask]
     kept = schema.order(kept, extra).reset_index(drop=True)
@@ -286,13 +322,30 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         kept[name] = kept[name].astype("str")
     rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
                                 rule[rejected_mask])]
-    failures = schema.validate(kept)
-    if len(failures):
-        raise ValidationError(
-            f"{cw.id}: the harmonized frame breaks the canonical schema in {len(failures)} "
-            "cell(s); this is a bug in the crosswalk or in migharmony",
-            problems=[_failure_problem(r) for r in failures.head(50).itertuples()])
     return kept, rejected, report
+
+
+_CHECK_TEXT = {
+    "not_negative": "a count cannot be negative",
+    "str_matches": "not an ISO 8601 period (2020, 2020-07, 2020-Q1)",
+    "isin": "not a code of the vocabulary",
+    "age_code": "not an SDMX age code",
+}
+
+
+def _check_text(check: str) -> str:
+    for key, text in _CHECK_TEXT.items():
+        if check.startswith(key):
+            return text
+    return check
+
+
+def _check_rule(column: str, check: str) -> str:
+    if check.startswith("not_negative"):
+        return "value-negative"
+    if column == "time_period":
+        return "period-format"
+    return f"invalid-{column}"
 
 
 def _failure_problem(row: Any) -> Any:

@@ -141,7 +141,7 @@ def key(frame: pd.DataFrame) -> list[str]:
 
 
 @cache
-def _schema(extra: tuple[str, ...]) -> pa.DataFrameSchema:
+def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
     import pandera.pandas as pa
 
     from . import vocab
@@ -168,7 +168,7 @@ def _schema(extra: tuple[str, ...]) -> pa.DataFrameSchema:
         columns[name] = pa.Column(dtype(BY_NAME["ref_area"]), nullable=False)
     return pa.DataFrameSchema(
         columns, strict=True, ordered=False, name="migharmony canonical observations",
-        unique=[*KEY, *extra],
+        unique=[*KEY, *extra] if unique else None,
         report_duplicates="all",
     )
 
@@ -189,8 +189,11 @@ def schema(extra: tuple[str, ...] = ()) -> pa.DataFrameSchema:
     return _schema(tuple(extra))
 
 
-def validate(frame: pd.DataFrame) -> pd.DataFrame:
+def validate(frame: pd.DataFrame, *, unique: bool = True) -> pd.DataFrame:
     """Check *frame* against the canonical schema; every failure is collected.
+
+    With ``unique=False`` duplicate keys are not checked (the pipeline reports
+    them separately, naming both source cells).
 
     Returns the failure cases (empty when the frame conforms): one row per failing
     cell with ``column``, ``check``, ``value``, ``index`` and ``source_ref``.
@@ -199,7 +202,7 @@ def validate(frame: pd.DataFrame) -> pd.DataFrame:
     import pandera.errors as pe
 
     try:
-        schema(extra_dimensions(frame)).validate(frame, lazy=True)
+        _schema(extra_dimensions(frame), unique).validate(frame, lazy=True)
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
         out = pd.DataFrame({
