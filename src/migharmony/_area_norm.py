@@ -6,8 +6,8 @@ that only presentation differences disappear, never meaning:
 1. Unicode compatibility form (NFKD), accents dropped, casefolded
    (``Côte d'Ivoire`` → ``cote d'ivoire``; superscript ``¹`` → ``1``).
 2. Footnote markers dropped: ``*``, ``†``, ``‡``, ``[1]``, ``(a)``, ``(1)``, ``1)``,
-   ``a/`` and one or two trailing digits after a space and a word of four letters or
-   more (``Pays-Bas 1)``, ``France 2``; but ``EU 15`` keeps its number).
+   ``a/`` and one or two trailing digits after a space, unless what precedes them is a
+   short acronym (``Pays-Bas 1)``, ``France 2`` lose them; ``EU 15`` keeps its number).
 3. Apostrophes dropped (``People's`` → ``peoples``), ``&`` read as ``and``, every other
    punctuation mark and every kind of space (NBSP, tabs) becomes one space.
 4. A few abbreviations statistical offices use are spelled out (``Dem.``, ``Rep.``,
@@ -70,10 +70,11 @@ _SPACES = re.compile(r"\s+")
 # Footnote markers at the end (repeated): "*", "1)", "(a)", "[2]", "a/", " 12".
 _TRAILING_NOTE = re.compile(
     r"(?:\s*[*†‡#]+|\s*\[\s*[0-9a-z]{1,2}\s*\]|\s*\(\s*(?:[0-9]{1,2}|[a-z])\s*\)"
-    r"|\s+[0-9]{1,2}\)|\s*(?<=\S)[0-9]{1,2}\)|\s+[a-z]/"
-    r"|(?:(?<=[a-z]{4})|(?<=[a-z][*†‡)\]]))\s+[0-9]{1,2})\s*$"
+    r"|\s+[0-9]{1,2}\)|\s*(?<=\S)[0-9]{1,2}\)|\s+[a-z]/)\s*$"
 )
 # The same markers anywhere (footnotes in the middle: "France* (metropolitan)").
+# A bare trailing number ("France 2"); not stripped from short acronyms ("EU 15").
+_TRAILING_NUMBER = re.compile(r"\s+[0-9]{1,2}$")
 _INNER_NOTE = re.compile(r"[*†‡]+|\[\s*[0-9a-z]{1,2}\s*\]|\(\s*(?:[0-9]{1,2}|[a-z])\s*\)")
 _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -107,10 +108,15 @@ def strip_notes(text: str) -> str:
     'france'
     >>> strip_notes("congo (a)")
     'congo'
+    >>> strip_notes("eu 15"), strip_notes("tchad, republique du 3")
+    ('eu 15', 'tchad, republique du')
     """
     text = _SPACES.sub(" ", text).strip()
     while True:
         new = _TRAILING_NOTE.sub("", text).strip()
+        number = _TRAILING_NUMBER.search(new)
+        if number and len(new[: number.start()].strip(" *†‡")) > 3:
+            new = new[: number.start()].strip()
         if new == text:
             break
         text = new
