@@ -67,7 +67,7 @@ def _write(result: object, output: str) -> str:
 
 
 def _harmonize(args: argparse.Namespace) -> int:
-    from .harmonize import harmonize
+    from .pipeline import harmonize
 
     result = harmonize(args.file, args.crosswalk)
     print(result.summary())
