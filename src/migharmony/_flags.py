@@ -153,7 +153,7 @@ def _keep_other_columns(df: pd.DataFrame, gid: pd.Series, first: pd.DataFrame,
     import pandas as pd
 
     handled = by | {"obs_value", "obs_status", "conf_status", "caveats", "obs_flags",
-                    "source_ref", "obs_count", "age_low", "age_high"}
+                    "source_ref", "obs_count"}
     for column in df.columns:
         if column in handled:
             continue
