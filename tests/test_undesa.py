@@ -102,7 +102,7 @@ def test_missing_and_rejected_cells_say_why(edition) -> None:
     _, result = edition
     assert result.rejected["reason"].str.len().gt(10).all()
     missing = result.data[result.data["obs_value"].isna()]
-    assert (missing["obs_status"] == "M").all()
+    assert (missing["obs_status"] == "O").all()  # SDMX: missing, no specific reason
     assert missing["caveats"].str.contains("not-available").all()
 
 
