@@ -162,6 +162,9 @@ def _finish(frame: pd.DataFrame, crosswalk: Crosswalk, path: Path) -> Cells:
                              f"{path.name}:\n  - " + "\n  - ".join(problems))
     if "_flags" not in frame:
         frame["_flags"] = ""
+    # A position without a value is None (never NaN, which would read as the text 'nan').
+    raw = frame["_raw"].astype(object)
+    frame["_raw"] = raw.where(raw.notna(), None)
     frame["_col"] = 0
     excluded = pd.DataFrame({"_ref": pd.Series(dtype="str"), "_raw": pd.Series(dtype=object),
                              "reason": pd.Series(dtype="str"), "rule": pd.Series(dtype="str")})
