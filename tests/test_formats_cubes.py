@@ -147,7 +147,8 @@ ESTAT:MIGR_POP1CTZ(1.0),DE,2020,10398022,
 ESTAT:MIGR_POP1CTZ(1.0),EL,2020,,:
 ESTAT:MIGR_POP1CTZ(1.0),FR,2020,5000,p
 """
-SDMX_CSV_2 = """STRUCTURE;STRUCTURE_ID;ACTION;geo: Geopolitical entity;time: Time;OBS_VALUE;OBS_STATUS
+SDMX_CSV_2 = """STRUCTURE;STRUCTURE_ID;ACTION;geo: Geopolitical entity;time: Time;OBS_VALUE;\
+OBS_STATUS
 dataflow;ESTAT:MIGR_POP1CTZ(1.0);I;DE: Germany;2020;10398022;
 dataflow;ESTAT:MIGR_POP1CTZ(1.0);I;EL: Greece;2020;;:
 dataflow;ESTAT:MIGR_POP1CTZ(1.0);I;FR: France;2020;5000;p
@@ -190,7 +191,7 @@ def test_parquet_long_table(tmp_path: Path) -> None:
 def test_parquet_without_value_column_says_which_key(tmp_path: Path) -> None:
     path = tmp_path / "data.parquet"
     pd.DataFrame({"geo": ["DE"], "time": ["2020"], "persons": [1.0]}).to_parquet(path)
-    with pytest.raises(ReadError, match="read.value_column"):
+    with pytest.raises(ReadError, match=r"read\.value_column"):
         cells_from_file(path, migharmony.crosswalk.load(crosswalk("parquet")))
 
 
