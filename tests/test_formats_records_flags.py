@@ -76,7 +76,7 @@ def test_records_weighted(tmp_path: Path) -> None:
 
 
 def test_records_weight_must_be_a_named_column() -> None:
-    with pytest.raises(CrosswalkError, match="records.weight 'wieght'"):
+    with pytest.raises(CrosswalkError, match=r"records\.weight .wieght."):
         migharmony.crosswalk.load(register_cw(weight="wieght"))
 
 
@@ -151,7 +151,7 @@ def test_tgm_flags_right_of_values_and_multi_flag_precedence() -> None:
         c = ord(col) - 65
         raw = sheet.cell_value(row - 1, c)
         flag = sheet.cell_value(row - 1, c + 1).strip("()")
-        assert (raw == ":" and value != value) or raw == value
+        assert (raw == ":" and math.isnan(value)) or raw == value
         assert flags == (":" if raw == ":" else "") + flag or flags == flag
     eu = d[(d.ref_area == "EU27_2007") & (d.time_period == "2011")].iloc[0]
     assert (eu.obs_value, eu.obs_flags, eu.obs_status) == (20502067, "bdp", "B")
@@ -181,7 +181,7 @@ def test_eipre_needs_only_a_crosswalk() -> None:
     values = doc["value"]
     for ref, value in zip(result.data["source_ref"], result.data["obs_value"], strict=True):
         expected = values.get(ref.split("]", 1)[0].removeprefix("value["))
-        assert (expected is None and value != value) or expected == value
+        assert (expected is None and math.isnan(value)) or expected == value
     d = result.data
     assert set(d["measure"]) == {"IRREG_PRES"}
     assert {"reason", "apprehension"} <= set(d.columns)
