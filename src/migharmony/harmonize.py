@@ -135,7 +135,7 @@ def _after_observations(data: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
 
         data = aggregate(data, schema.key(data))
     if cw.data.get("not_disaggregated"):
-        from .disaggregation import mark
+        from .zeros import mark
 
         data = mark(data, cw.data["not_disaggregated"], schema.key(data))
     return data
