@@ -327,6 +327,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
 
 _CHECK_TEXT = {
     "not_negative": "a count cannot be negative",
+    "negative value": "a count cannot be negative",
     "str_matches": "not an ISO 8601 period (2020, 2020-07, 2020-Q1)",
     "isin": "not a code of the vocabulary",
     "age_code": "not an SDMX age code",
@@ -341,7 +342,7 @@ def _check_text(check: str) -> str:
 
 
 def _check_rule(column: str, check: str) -> str:
-    if check.startswith("not_negative"):
+    if check.startswith(("not_negative", "negative value")):  # pandera reports the error text
         return "value-negative"
     if column == "time_period":
         return "period-format"
