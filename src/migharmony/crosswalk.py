@@ -106,8 +106,18 @@ def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
                              "this file holds something else")
     result = Crosswalk(data=doc.data, name=doc.name, path=path, doc=doc)
     problems = list(_schema_problems(result))
-    if not problems:
-        problems.extend(_meaning_problems(result))
+    # Meaning checks run even when the structure has mistakes, so that one load lists
+    # every problem; a part too malformed to check is left to the schema messages.
+    meaning = _meaning_problems(result)
+    while True:
+        try:
+            problems.append(next(meaning))
+        except StopIteration:
+            break
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            if not problems:
+                raise
+            break
     if problems:
         raise CrosswalkError(
             f"{doc.name}: {len(problems)} problem(s) in the crosswalk; fix them and load again",
@@ -149,6 +159,16 @@ def _validator() -> Any:
 def _schema_problems(cw: Crosswalk) -> Iterator[Problem]:
     for error in sorted(_validator().iter_errors(cw.data), key=lambda e: list(map(str, e.path))):
         path: KeyPath = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for name in sorted(set(error.instance) - set(allowed)):
+                near = did_you_mean(name, allowed)
+                key = ".".join(map(str, (*path, name)))
+                yield Problem(f"{key}: unknown key '{name}'"
+                              + (f"; did you mean '{near[0]}'?" if near else "")
+                              + f" (allowed here: {', '.join(allowed)})",
+                              where=cw.where(*path, name), key=key, rule="crosswalk-schema")
+            continue
         yield Problem(_schema_message(error, path), where=cw.where(*path),
                       key=".".join(map(str, path)), rule="crosswalk-schema")
 

@@ -153,6 +153,8 @@ def _correct(frame: pd.DataFrame, cw: Crosswalk) -> list[dict[str, Any]]:
                                     "source may have been revised already",
                                     where=cw.where("corrections", i, "old_value")))
             continue
+        if frame["_raw"].dtype != object:
+            frame["_raw"] = frame["_raw"].astype(object)
         frame.loc[hit, "_raw"] = fix["value"]
         frame.loc[hit, "_corrected"] = f"corrected[{i}]"
         applied.append({"cell": cell, "old_value": old, "new_value": fix["value"],
@@ -342,7 +344,7 @@ def _check_text(check: str) -> str:
 
 
 def _check_rule(column: str, check: str) -> str:
-    if check.startswith(("not_negative", "negative value")):  # pandera reports the error text
+    if check.startswith("not_negative") or "negative" in check:
         return "value-negative"
     if column == "time_period":
         return "period-format"

@@ -254,7 +254,7 @@ def detect_encoding(sample: bytes) -> str:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
         # A multi-byte character cut at the end of the sample is still UTF-8.
-        if exc.start < len(sample) - 3:
+        if exc.reason != "unexpected end of data" or exc.start < len(sample) - 3:
             return "cp1252"
     return "utf-8"
 
