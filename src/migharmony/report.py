@@ -47,6 +47,9 @@ SCHEMA_ID = "migharmony-validation/1"
 SEVERITIES = ("error", "warning", "info")
 
 _REF = re.compile(r"^(?:(?P<sheet>.+)!)?(?P<col>[A-Z]{1,3})(?P<row>\d+)$")
+_ROWS = re.compile(r"^(?:(?P<sheet>.+)!)?(?P<row>\d+):(?P=row)$")
+_WORDS = {"ref_area": "area", "counterpart_area": "partner area", "time_period": "period",
+          "type_of_data": "type of data"}
 
 
 # -- rules ------------------------------------------------------------------------------
@@ -133,9 +136,10 @@ def rule_info(rule: str, crosswalk: Crosswalk | None = None) -> RuleInfo:
                         "with their parts.")
     if rule.startswith("unmapped-"):
         what = rule.removeprefix("unmapped-")
-        return RuleInfo(rule, "error", f"Unknown {what.replace('_', ' ')}",
+        word = _WORDS.get(what, what.replace("_", " "))
+        return RuleInfo(rule, "error", f"Unknown {word}",
                         _expected_codes(what, crosswalk),
-                        f"Correct the {what.replace('_', ' ')} in the cell named; if it is "
+                        f"Correct the {word} in the cell named; if it is "
                         "right, the crosswalk must learn it (ask its maintainer to add it).")
     if rule.startswith("invalid-"):
         what = rule.removeprefix("invalid-")
@@ -194,6 +198,8 @@ class Location:
         if self.cell and self.row is not None:
             name = f" ({self.column_name})" if self.column_name else ""
             return f"row {self.row}, column {self.column}{name}"
+        if self.row is not None:
+            return f"{self.sheet}, row {self.row}" if self.sheet else f"row {self.row}"
         return self.ref
 
 
@@ -450,8 +456,8 @@ class _Layout:
 
     def cause(self, rule: str, row: int, col: int) -> tuple[int, int] | None:
         """The (row, column) of the cell that causes *rule* for the value cell (row, col)."""
-        if not rule.startswith(("unmapped-", "excluded-")) or rule == "excluded-row" \
-                or rule == "excluded-symbol":
+        if not rule.startswith(("unmapped-", "excluded-")) or \
+                rule in {"excluded-row", "excluded-symbol"}:
             return None
         what = rule.split("-", 1)[1]
         source = self.source_of.get(what, what)
@@ -494,10 +500,10 @@ def build_report(result: HarmonizedResult, crosswalk: Crosswalk, *, source: Any 
 
     rejected = result.rejected
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for ref, raw, rule, reason, context in zip(
+    for ref_, raw, rule_, reason_, context in zip(
             rejected["source_ref"], rejected["source_value"], rejected["rule"],
             rejected["reason"], rejected["context"], strict=True):
-        ref, rule, reason = str(ref), str(rule), str(reason)
+        ref, rule, reason = str(ref_), str(rule_), str(reason_)
         match = _REF.match(ref)
         key_ref, value = ref, str(raw)
         if match:
@@ -509,7 +515,8 @@ def build_report(result: HarmonizedResult, crosswalk: Crosswalk, *, source: Any 
                 cause_value = layout.value(*cause)
                 value = cause_value if cause_value is not None else ""
             elif rule == "excluded-row":
-                key_ref = (f"{sheet}!" if sheet else "") + f"row {row}"
+                key_ref = (f"{sheet}!" if sheet else "") + f"{row}:{row}"
+                value = ""
         if rule == "uncached-formula" and ref in seen_refs:
             continue
         group = groups.setdefault((rule, key_ref, reason if cause_or_row(rule) else ""), {
@@ -520,10 +527,8 @@ def build_report(result: HarmonizedResult, crosswalk: Crosswalk, *, source: Any 
     for (rule, key_ref, _), g in groups.items():
         info = rule_info(rule, crosswalk)
         loc = _location(key_ref, grid, layout.names)
-        if loc.cell is None and " row " in f" {key_ref}":
-            sheet, _, row_text = key_ref.rpartition("!")
-            loc = Location(ref=key_ref, sheet=sheet or None,
-                           row=int(row_text.split()[-1]))
+        if loc.cell is None and (rows := _ROWS.match(key_ref)):
+            loc = Location(ref=key_ref, sheet=rows.group("sheet"), row=int(rows.group("row")))
         findings.append(Finding(
             id="", severity=info.severity, rule=rule, title=info.title,
             message=g["reason"], location=loc,
