@@ -102,7 +102,7 @@ def test_missing_and_rejected_cells_say_why(edition) -> None:
     _, result = edition
     assert result.rejected["reason"].str.len().gt(10).all()
     missing = result.data[result.data["obs_value"].isna()]
-    assert (missing["obs_status"] == "M").all()
+    assert (missing["obs_status"] == "O").all()  # SDMX: missing, no specific reason
     assert missing["caveats"].str.contains("not-available").all()
 
 
@@ -119,7 +119,7 @@ def test_duplicate_aggregate_rows_are_excluded_with_equal_figures(edition) -> No
 
 
 def test_type_of_data_sets_basis_in_every_edition(edition) -> None:
-    year, result = edition
+    _year, result = edition
     data = result.data
     assert set(data["migr_basis"]) <= {"COB", "CIT", "MIXED"}
     assert (data.loc[data["caveats"].str.contains("basis-citizenship"), "migr_basis"]

@@ -274,7 +274,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _harmonize(args: argparse.Namespace) -> int:
-    from .harmonize import harmonize
+    from .pipeline import harmonize
 
     if args.output:  # refuse an unknown suffix before the work, not after
         lower = args.output.lower()

@@ -186,7 +186,8 @@ def _schema_message(error: Any, path: KeyPath) -> str:
     if error.validator == "required":
         return f"{key}: {error.message.replace('is a required property', 'is required')}"
     if error.validator == "enum":
-        return f"{key}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{key}: {error.instance!r} is not one of {allowed}"
     if error.validator == "const":
         return f"{key}: must be {error.validator_value!r} (found {error.instance!r})"
     return f"{key}: {error.message}"
@@ -202,7 +203,8 @@ def _vocab_problem(cw: Crosswalk, dimension: str, code: object, path: KeyPath,
     if vocab.is_code(dimension, code):
         return None
     near = did_you_mean(code, vocab.codes(dimension))
-    hint = f"; did you mean '{near[0]}'?" if near else f"; codes are {', '.join(vocab.codes(dimension))}"
+    hint = (f"; did you mean '{near[0]}'?" if near
+            else f"; codes are {', '.join(vocab.codes(dimension))}")
     return Problem(f"{context} maps to '{code}', which is not in vocab/{dimension}{hint}",
                    where=cw.where(*path), key=dimension, rule="crosswalk-code")
 

@@ -21,6 +21,7 @@ Everything is vectorised: a value column is a slice of the grid, never a loop ov
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -57,7 +58,7 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        if value != value:  # NaN
+        if math.isnan(value):
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)

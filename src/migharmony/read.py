@@ -25,7 +25,7 @@ from .errors import Problem, ReadError, SourceNotFoundError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Grid", "column_letter", "column_index", "read_grid"]
+__all__ = ["Grid", "column_index", "column_letter", "read_grid"]
 
 #: Refuse xlsx files whose parts decompress beyond this many bytes (raise with max_bytes=).
 MAX_UNZIPPED_BYTES = 1_000_000_000
@@ -225,7 +225,7 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
     for r in range(ws.nrows):
         values = []
         for cell in ws.row(r):
-            if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                 values.append(None)
             elif cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
                 values.append(int(cell.value))

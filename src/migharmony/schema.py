@@ -211,7 +211,7 @@ def validate(frame: pd.DataFrame, *, unique: bool = True) -> pd.DataFrame:
             "value": cases["failure_case"].astype("str"),
             "index": cases["index"],
         })
-        refs = frame["source_ref"] if "source_ref" in frame else None
+        refs = frame.get("source_ref", None)
         if refs is not None:
             idx = out["index"]
             known = idx.isin(frame.index)
