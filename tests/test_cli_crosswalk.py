@@ -10,7 +10,7 @@ import pytest
 
 from migharmony.cli import main
 from migharmony.crosswalk import load
-from migharmony.harmonize import harmonize
+from migharmony.pipeline import harmonize
 
 needs_areas = pytest.mark.skipif(importlib.util.find_spec("migharmony.areas") is None,
                                  reason="migharmony.areas is not merged")

@@ -306,28 +306,33 @@ def _harmonize(args: argparse.Namespace) -> int:
 
 
 def _gaps(args: argparse.Namespace) -> int:
+    import migharmony
+
     try:
-        from .gaps import gaps
-    except ImportError:
-        print("migharmony gaps: the gap analysis (migharmony.gaps) is not part of this "
-              "installation yet; update migharmony to a version that includes it",
-              file=sys.stderr)
+        gaps = migharmony.gaps
+    except (AttributeError, ImportError):
+        print("migharmony gaps: the gap analysis is not part of this installation yet; "
+              "update migharmony to a version that includes it", file=sys.stderr)
         return EXIT_USAGE
-    from .harmonize import harmonize
+    from .pipeline import harmonize
 
     with _progress(args, f"harmonizing {Path(args.file).name}"):
         result = harmonize(args.file, args.crosswalk)
-    matrix = gaps(result.data)
-    frame = getattr(matrix, "frame", matrix)
+    frame = gaps(result.data)
     if args.output:
         from .emit import atomic_path, neutralise
 
         with atomic_path(args.output) as tmp:
-            neutralise(frame).to_csv(tmp, index=hasattr(frame, "index") and
-                                     frame.index.name is not None)
-        _say(args, f"wrote the gap matrix to {args.output}")
+            neutralise(frame).to_csv(tmp, index=False)
+        _say(args, f"wrote {len(frame):,} rows of the gap matrix to {args.output}")
     elif not args.quiet:
-        print(frame.to_string() if hasattr(frame, "to_string") else frame)
+        import pandas as pd
+
+        print(f"disaggregation status of {result.metadata.get('source_id', '')}: units by "
+              "dimension and status (-o FILE.csv writes every row with its reason)")
+        counts = frame.groupby(["dimension", "status"]).size().unstack(fill_value=0)
+        with pd.option_context("display.width", 160):
+            print(counts.to_string())
     return EXIT_OK
 
 

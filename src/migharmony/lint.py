@@ -50,8 +50,8 @@ def lint(crosswalk: Any, data: str | Path | None = None) -> list[LintFinding]:
     observed: dict[str, set[str]] = {}
     result = None
     if data is not None:
-        from .harmonize import harmonize
         from .layout import cells_from_grid
+        from .pipeline import harmonize
         from .read import read_grid
 
         read = cw.section("read")

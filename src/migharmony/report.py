@@ -351,7 +351,7 @@ def validate(source: str | Path, crosswalk: Any) -> Report:
     """
     from .crosswalk import load
     from .errors import CrosswalkError, ReadError, SourceNotFoundError, ValidationError
-    from .harmonize import harmonize
+    from .pipeline import harmonize
 
     cw = load(crosswalk)
     try:
