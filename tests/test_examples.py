@@ -16,7 +16,12 @@ SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 def test_example_runs(script: Path, tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    import migharmony
+
+    # From a source checkout (PYTHONPATH=src), make the package importable from tmp too.
+    package_root = str(Path(migharmony.__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH", "")]))
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": path}
     done = subprocess.run([sys.executable, str(script), str(tmp_path)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
