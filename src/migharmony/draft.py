@@ -217,19 +217,19 @@ def draft_crosswalk(path: str | Path, *, sheet: str | None = None,  # noqa: PLR0
     period_done = bool(year_cols)
     for col in label_cols:
         role = roles.get(col["index"])
-        name = names.get(col["index"])
-        if role is None or name is None:
+        col_name = names.get(col["index"])
+        if role is None or col_name is None:
             continue
         if role == "ref_area":
-            lines += ["  ref_area:", f"    from: {name}",
+            lines += ["  ref_area:", f"    from: {col_name}",
                       "    areas: {scheme: auto}    # TODO: iso3, iso2, m49 or name if "
                       "the column holds only one kind"]
         elif role == "time_period" and not period_done:
-            lines += ["  time_period:", f"    from: {name}", "    regex:",
+            lines += ["  time_period:", f"    from: {col_name}", "    regex:",
                       "      - {pattern: '^((19|20)\\d\\d)$', code: '\\1'}"]
             period_done = True
         elif role == "sex":
-            lines += ["  sex:", f"    from: {name}", "    map:"]
+            lines += ["  sex:", f"    from: {col_name}", "    map:"]
             for label, code in _sex_map(col["distinct"]).items():
                 lines.append(f"      {_q(label)}: {code if code else 'TODO'}"
                              + ("" if code else "    # TODO: F, M, _T... (migharmony vocab sex)"))

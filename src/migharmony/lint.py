@@ -188,7 +188,7 @@ def _examples(pattern: str) -> list[str]:
     out = []
     simple = pattern.strip("^$")
     for digits in ("0", "15", "1990", "2020"):
-        candidate = re.sub(r"\\d\{?\d*,?\d*\}?\+?|\\d", lambda _m, d=digits: d, simple)
+        candidate = re.sub(r"\\d\{?\d*,?\d*\}?\+?|\\d", digits, simple)
         candidate = re.sub(r"[()?]", "", candidate).replace("\\", "")
         if re.search(pattern, candidate):
             out.append(candidate)
