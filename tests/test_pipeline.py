@@ -144,3 +144,13 @@ def test_copy_is_not_needed_for_shipped_examples(tmp_path: Path) -> None:
     before = src.read_bytes()
     migharmony.harmonize(src, SMALL_CROSSWALK)
     assert src.read_bytes() == before
+
+
+def test_result_displays_itself(small: migharmony.HarmonizedResult) -> None:
+    text = repr(small)
+    assert "Test office" in text and "CC0-1.0" in text
+    assert "5 observations, 1 rejected" in text
+    html = small._repr_html_()
+    assert "<table" in html and "provisional" in html
+    cav = small.caveats().set_index("caveat")
+    assert cav.loc["provisional", "rows"] == 1
