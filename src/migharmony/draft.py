@@ -51,7 +51,15 @@ def _is_number(value: Any) -> bool:
 
 
 def _slug(label: str, taken: set[str]) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "column"
+    """A column name from a heading: lower case, accents dropped.
+
+    >>> _slug("Âge", set())
+    'age'
+    """
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_") or "column"
     if not slug[0].isalpha():
         slug = f"c_{slug}"
     base, n = slug, 2
@@ -75,6 +83,8 @@ def _find_header(cells: pd.DataFrame) -> tuple[int, int]:
         numeric = [_text(cells.at[r, c]) for c in filled[r] if _is_number(cells.at[r, c])]
         if len(numeric) >= 2 and all(_YEAR.match(v) for v in numeric):
             continue  # a row of years is a header row
+        if numeric and all(_YEAR.match(v) for v in numeric) and len(filled[r]) < widest:
+            continue  # a title such as "Immigrants by citizenship, 2023"
         if numeric and len(filled[r]) >= max(2, widest // 2):
             above = [x for x in rows if x < r and filled[x]]
             if above:
@@ -172,7 +182,7 @@ def draft_crosswalk(path: str | Path, *, sheet: str | None = None,  # noqa: PLR0
         f"  files: [{_q(Path(path).name)}]",
         "",
         "definitions:",
-        "  measure: STOCK     # TODO: STOCK, INFLOW, OUTFLOW... (migharmony vocab measure)",
+        "  measure: STOCK     # TODO: STOCK, IMM, EMI, ASY_APP... (migharmony vocab measure)",
         "  migr_basis: COB    # TODO: COB (born abroad) or CIT (foreign citizens)",
         "",
         "read:",
