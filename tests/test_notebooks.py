@@ -29,6 +29,6 @@ def test_notebook_runs(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     namespace: dict[str, object] = {"__name__": "__main__"}
     try:
         for source, index in code:
-            exec(compile(source, f"{notebook.name}[cell {index}]", "exec"), namespace)  # noqa: S102
+            exec(compile(source, f"{notebook.name}[cell {index}]", "exec"), namespace)
     finally:
         plt.close("all")

@@ -149,7 +149,7 @@ def schema_rows() -> list[tuple[str, str, bool, str]]:
 
     def walk(node: dict[str, Any], prefix: str, seen: tuple[str, ...]) -> None:
         node, ref = _resolve(node, schema)
-        if ref in seen or ref == "setting" and prefix.count("setting"):
+        if ref in seen or (ref == "setting" and prefix.count("setting")):
             return
         seen = (*seen, ref) if ref else seen
         required = set(node.get("required", []))
@@ -167,7 +167,7 @@ def schema_rows() -> list[tuple[str, str, bool, str]]:
                 walk(items, f"{path}[].", seen)
             extra = child_node.get("additionalProperties")
             if isinstance(extra, dict) and ("$ref" in extra or "properties" in extra):
-                extra_node, extra_ref = _resolve(extra, schema)
+                _, extra_ref = _resolve(extra, schema)
                 if extra_ref == "setting":
                     continue
                 walk(extra, f"{path}.<name>.", seen)

@@ -118,7 +118,26 @@ def _sex_map(values: list[str]) -> dict[str, str | None]:
 
 def draft_crosswalk(path: str | Path, *, sheet: str | None = None,  # noqa: PLR0915
                     crosswalk_id: str | None = None) -> str:
-    """The text of a draft crosswalk (YAML with TODO comments) for the table at *path*."""
+    r"""The text of a draft crosswalk (YAML with TODO comments) for the table at *path*.
+
+    >>> import tempfile, pathlib
+    >>> table = pathlib.Path(tempfile.mkdtemp()) / "stock.csv"
+    >>> _ = table.write_text("Country;Sex;2020\nMali;Hommes;12,4\nMali;Femmes;11,8\n",
+    ...                      encoding="utf-8")
+    >>> print(draft_crosswalk(table))  # doctest: +ELLIPSIS
+    # Draft crosswalk for stock.csv, written by `migharmony crosswalk new`.
+    ...
+    columns:
+      "Country": ref_area    # Country: Mali
+      "Sex": sex    # Sex: Hommes, Femmes
+    ...
+      sex:
+        from: sex
+        map:
+          "Hommes": M
+          "Femmes": F
+    ...
+    """
     from .read import column_letter, read_grid
 
     grid = read_grid(path, sheet=sheet)
