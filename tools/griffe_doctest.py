@@ -7,16 +7,20 @@ Each run of ``>>>`` lines with its output, up to a blank line, becomes a ``pycon
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import griffe
+
+_DIRECTIVE = re.compile(r"\s*# doctest:.*$")
+_ROLE = re.compile(r":(?:func|class|mod|meth|attr|exc|data):`~?([^`]+)`")
 
 
 def fence_doctests(text: str) -> str:
     r"""Wrap doctest blocks of *text* in fenced ``pycon`` code blocks.
 
-    >>> fence_doctests("Intro.\n\n>>> 1 + 1\n2\n\nEnd.").splitlines()
-    ['Intro.', '', '```pycon', '>>> 1 + 1', '2', '```', '', 'End.']
+    >>> fence_doctests("See :func:`~m.f`.\n\n>>> 1 + 1  # doctest: +SKIP\n2\n\nEnd.").splitlines()
+    ['See `m.f`.', '', '```pycon', '>>> 1 + 1', '2', '```', '', 'End.']
     """
     out: list[str] = []
     inside = fenced = False
@@ -31,7 +35,7 @@ def fence_doctests(text: str) -> str:
         elif inside and not stripped:
             out.append(f"{indent}```")
             inside = False
-        out.append(line)
+        out.append(_DIRECTIVE.sub("", line) if inside else _ROLE.sub(r"`\1`", line))
     if inside:
         out.append(f"{indent}```")
     return "\n".join(out)
