@@ -218,6 +218,21 @@ def regroup_ages(data: Any, bands: Iterable[str | tuple[int, int | None]], *,
     Raises :class:`~migharmony.errors.AgeBandError` listing every target that
     cannot be made exactly (with the straddling source bands), unless
     *approximate* is true (see the module docstring for the method).
+
+    >>> from migharmony._doc_examples import west_africa_ages
+    >>> data = west_africa_ages()                 # bands 0-14, 15-64, 65+ and all ages
+    >>> out = regroup_ages(data, ["Y0T64", "Y_GE65"])
+    >>> out.query("ref_area == 'SEN' and sex == '_T'")[["age", "obs_value", "caveats"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+           age  obs_value                           caveats
+    24   Y0T64   247436.0  aggregate-of-parts[Y0T14+Y15T64]
+    25  Y_GE65    27493.0
+    26      _T   274929.0
+    >>> regroup_ages(data, ["Y0T17", "Y18T64", "Y_GE65"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    migharmony.errors.AgeBandError: Y0T17 cannot be made from Y15T64, which straddles 18 ...
+    ...
     """
     import pandas as pd
 

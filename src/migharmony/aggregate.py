@@ -114,6 +114,20 @@ def aggregate_areas(data: Any, group: str, *, on: dt.date | str | None = None,
     naming the missing members (``errors="omit"`` drops them instead). Rows above
     it but incomplete get ``partial-coverage[<missing members>]``; members present
     without a value make the sum a ``lower-bound[<members>]``.
+
+    >>> from migharmony._doc_examples import west_africa
+    >>> stock = west_africa()                     # Senegal, Mali, Nigeria in 2020
+    >>> total = aggregate_areas(stock, "WA3", members=["SEN", "MLI", "NGA"])
+    >>> total[["ref_area", "sex", "obs_value", "caveats"]]
+      ref_area sex  obs_value                        caveats
+    0      WA3   F   995426.0  aggregate-of-parts[3 members]
+    1      WA3   M  1073900.0  aggregate-of-parts[3 members]
+    2      WA3  _T  2069326.0  aggregate-of-parts[3 members]
+    >>> aggregate_areas(stock, "ECOWAS")  # 15 members in 2020  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    migharmony.errors.CoverageError: ECOWAS aggregate below min_coverage 100%: missing ...
+    ...
     """
     import pandas as pd
 

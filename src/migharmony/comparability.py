@@ -61,6 +61,19 @@ def combine(results: Iterable[Any], *, allow_mixed_definitions: bool = False) ->
     ``mixed-definitions[migr_basis]``. The result is sorted by key and does not
     depend on the order of *results*; ``attrs["migharmony"]["sources"]`` lists the
     inputs' metadata by source.
+
+    >>> from migharmony._doc_examples import west_africa
+    >>> born, citizens = west_africa("COB"), west_africa("CIT")
+    >>> combine([born, citizens])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    migharmony.errors.ComparabilityError: measure STOCK mixes definitions of a migrant: ...
+    >>> both = combine([born, citizens], allow_mixed_definitions=True)
+    >>> both.query("ref_area == 'MLI' and sex == '_T'")[
+    ...     ["ref_area", "source_id", "obs_value", "comparability", "caveats"]]
+      ref_area    source_id  obs_value comparability                        caveats
+    2      MLI  example-cit   485829.0           CIT  mixed-definitions[migr_basis]
+    5      MLI  example-cob   485829.0           COB  mixed-definitions[migr_basis]
     """
     import pandas as pd
 
@@ -136,6 +149,13 @@ def compare(a: Any, b: Any, *,
 
     Each side must have one row per value of *on*; otherwise a ValueError names the
     columns that still vary (filter them or add them to *on*).
+
+    >>> from migharmony._doc_examples import west_africa
+    >>> pair = compare(west_africa("COB"), west_africa("CIT"))
+    >>> pair[["ref_area", "sex", "value_a", "value_b", "same_definition", "relation"]].head(2)
+      ref_area sex   value_a   value_b  same_definition    relation
+    0      MLI   F  247773.0  247773.0            False  definition
+    1      MLI   M  238056.0  238056.0            False  definition
     """
     import numpy as np
     import pandas as pd

@@ -89,6 +89,17 @@ def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
     """Load and check a crosswalk given as a shipped id, a path, YAML text or a mapping.
 
     Every problem is collected before raising one :class:`CrosswalkError`.
+
+    >>> load("undesa-ims-2020-t1").definitions["measure"]
+    'STOCK'
+    >>> load({"migharmony": "crosswalk/1", "id": "x", "title": "X",
+    ...       "source": {"producer": "P", "licence": "CC0"},
+    ...       "definitions": {"measure": "STOCK", "migr_basis": "BORN"}, "read": {"sheett": 1}})
+    Traceback (most recent call last):
+    ...
+    migharmony.errors.CrosswalkError: <crosswalk mapping>: 2 problem(s) in the crosswalk; ...
+      - <crosswalk mapping>: read.sheett: unknown key 'sheett'; did you mean 'sheet'? ...
+      - <crosswalk mapping>: definitions: migr_basis maps to 'BORN', which is not in ...
     """
     if isinstance(crosswalk, Crosswalk):
         return crosswalk

@@ -32,12 +32,20 @@ def _index() -> dict[str, Path]:
 
 
 def list() -> builtins.list[str]:
-    """Ids of the shipped crosswalks, sorted."""
+    """Ids of the shipped crosswalks, sorted.
+
+    >>> "undesa-ims-2020-t1" in list()
+    True
+    """
     return sorted(_index())
 
 
 def path_of(crosswalk_id: str) -> Path:
-    """The YAML file of a shipped crosswalk."""
+    """The YAML file of a shipped crosswalk.
+
+    >>> path_of("undesa-ims-2020-t1").name
+    'ims-2020-t1.yaml'
+    """
     try:
         return _index()[crosswalk_id]
     except KeyError:
@@ -50,7 +58,11 @@ def path_of(crosswalk_id: str) -> Path:
 
 
 def get(crosswalk_id: str):  # type: ignore[no-untyped-def]
-    """Load and check a shipped crosswalk (see :func:`migharmony.crosswalk.load`)."""
+    """Load and check a shipped crosswalk (see :func:`migharmony.crosswalk.load`).
+
+    >>> get("eurostat-migr_pop1ctz").definitions["migr_basis"]
+    'CIT'
+    """
     from .crosswalk import load
 
     return load(path_of(crosswalk_id))

@@ -68,6 +68,16 @@ def gaps(data: Any, *, by: Sequence[str] = DEFAULT_BY,
     cross-classifications looked at), ``expected``, ``present``, ``missing``,
     ``suppressed`` and ``zero`` (counts of (cell, part code) pairs; a cell is one
     combination of the other key columns, e.g. each sex when the dimension is age).
+
+    >>> from migharmony._doc_examples import west_africa
+    >>> gaps(west_africa(), by=("sex", "age"))[["ref_area", "dimension", "status"]]
+      ref_area dimension         status
+    0      MLI       age  not_collected
+    1      MLI       sex       complete
+    2      NGA       age  not_collected
+    3      NGA       sex       complete
+    4      SEN       age  not_collected
+    5      SEN       sex       complete
     """
     import pandas as pd
 
@@ -286,6 +296,13 @@ def plot_gaps(gaps_frame: pd.DataFrame, ax: Any = None, *,
     """Draw the gap matrix of :func:`gaps` as a heatmap (rows x dimensions).
 
     Needs matplotlib (``pip install migharmony[plot]``); returns the Axes.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from migharmony._doc_examples import west_africa
+    >>> ax = plot_gaps(gaps(west_africa(), by=("sex", "age")))
+    >>> ax.get_title()
+    'Disaggregation gaps'
     """
     try:
         import matplotlib.pyplot as plt

@@ -51,7 +51,15 @@ def _is_number(value: Any) -> bool:
 
 
 def _slug(label: str, taken: set[str]) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "column"
+    """A column name from a heading: lower case, accents dropped.
+
+    >>> _slug("Âge", set())
+    'age'
+    """
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_") or "column"
     if not slug[0].isalpha():
         slug = f"c_{slug}"
     base, n = slug, 2
@@ -75,6 +83,8 @@ def _find_header(cells: pd.DataFrame) -> tuple[int, int]:
         numeric = [_text(cells.at[r, c]) for c in filled[r] if _is_number(cells.at[r, c])]
         if len(numeric) >= 2 and all(_YEAR.match(v) for v in numeric):
             continue  # a row of years is a header row
+        if numeric and all(_YEAR.match(v) for v in numeric) and len(filled[r]) < widest:
+            continue  # a title such as "Immigrants by citizenship, 2023"
         if numeric and len(filled[r]) >= max(2, widest // 2):
             above = [x for x in rows if x < r and filled[x]]
             if above:
@@ -108,7 +118,26 @@ def _sex_map(values: list[str]) -> dict[str, str | None]:
 
 def draft_crosswalk(path: str | Path, *, sheet: str | None = None,  # noqa: PLR0915
                     crosswalk_id: str | None = None) -> str:
-    """The text of a draft crosswalk (YAML with TODO comments) for the table at *path*."""
+    r"""The text of a draft crosswalk (YAML with TODO comments) for the table at *path*.
+
+    >>> import tempfile, pathlib
+    >>> table = pathlib.Path(tempfile.mkdtemp()) / "stock.csv"
+    >>> _ = table.write_text("Country;Sex;2020\nMali;Hommes;12,4\nMali;Femmes;11,8\n",
+    ...                      encoding="utf-8")
+    >>> print(draft_crosswalk(table))  # doctest: +ELLIPSIS
+    # Draft crosswalk for stock.csv, written by `migharmony crosswalk new`.
+    ...
+    columns:
+      "Country": ref_area    # Country: Mali
+      "Sex": sex    # Sex: Hommes, Femmes
+    ...
+      sex:
+        from: sex
+        map:
+          "Hommes": M
+          "Femmes": F
+    ...
+    """
     from .read import column_letter, read_grid
 
     grid = read_grid(path, sheet=sheet)
@@ -172,7 +201,7 @@ def draft_crosswalk(path: str | Path, *, sheet: str | None = None,  # noqa: PLR0
         f"  files: [{_q(Path(path).name)}]",
         "",
         "definitions:",
-        "  measure: STOCK     # TODO: STOCK, INFLOW, OUTFLOW... (migharmony vocab measure)",
+        "  measure: STOCK     # TODO: STOCK, IMM, EMI, ASY_APP... (migharmony vocab measure)",
         "  migr_basis: COB    # TODO: COB (born abroad) or CIT (foreign citizens)",
         "",
         "read:",

@@ -51,6 +51,10 @@ class Problem:
 
     ``where`` is a human-readable location: ``crosswalks/x.yaml line 42`` or
     ``Table 1!L81``; ``key`` is the field or column concerned.
+
+    >>> str(Problem("'T' is not a code", where="my.yaml line 42", key="sex",
+    ...             hint="did you mean '_T'?"))
+    "my.yaml line 42: sex: 'T' is not a code (did you mean '_T'?)"
     """
 
     message: str
@@ -69,7 +73,15 @@ class Problem:
 
 
 class MigharmonyError(Exception):
-    """Base class for every error migharmony raises on purpose."""
+    """Base class for every error migharmony raises on purpose.
+
+    >>> from migharmony import vocab
+    >>> try:
+    ...     vocab.codes("sexe")
+    ... except MigharmonyError as error:                # every error migharmony raises on purpose
+    ...     print(type(error).__name__, isinstance(error, LookupError))
+    VocabularyError True
+    """
 
     def __init__(self, message: str, *, problems: Iterable[Problem] = ()) -> None:
         super().__init__(message)

@@ -53,7 +53,12 @@ def _clean(text: Any) -> str:
 
 
 def crosswalk_page(crosswalk: Any) -> tuple[str, str]:
-    """(id, Markdown page) for one crosswalk."""
+    """(id, Markdown page) for one crosswalk.
+
+    >>> page_id, text = crosswalk_page("eurostat-migr_pop1ctz")
+    >>> text.splitlines()[0]
+    '# Foreign citizens and stateless persons on 1 January (Eurostat migr_pop1ctz, JSON-stat)'
+    """
     from . import vocab
     from .crosswalk import load
 
@@ -118,7 +123,16 @@ def crosswalk_page(crosswalk: Any) -> tuple[str, str]:
 
 def write_handbook(directory: str | Path,
                    crosswalks: Iterable[Any] | None = None) -> list[Path]:
-    """Write the handbook pages and the index into *directory*; return the pages."""
+    """Write the handbook pages and the index into *directory*; return the pages.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> [p.name for p in write_handbook(folder, ["eurostat-migr_pop1ctz"])]
+    ['eurostat-migr_pop1ctz.md']
+    >>> import pathlib
+    >>> sorted(p.name for p in pathlib.Path(folder).iterdir())
+    ['eurostat-migr_pop1ctz.html', 'eurostat-migr_pop1ctz.md', 'index.html', 'index.md']
+    """
     from . import crosswalks as shipped
     from .crosswalk import load
     from .emit import atomic_path

@@ -41,12 +41,35 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     crosswalk mistake: by default a :class:`~migharmony.errors.ValidationError`
     naming both cells; ``on_collision="reject"`` keeps the first and rejects the rest.
 
-    >>> import migharmony
-    >>> result = migharmony.harmonize(
-    ...     "examples/data/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx",
-    ...     "undesa-ims-2020-t1")                                    # doctest: +SKIP
-    >>> result.data.query("ref_area == 'NGA' and time_period == '2020' and sex == '_T'")
-    ... # doctest: +SKIP
+    A file with a shipped crosswalk is
+    ``harmonize("examples/data/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx",
+    "undesa-ims-2020-t1")``. A small table and crosswalk in memory:
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"country": ["Senegal", "Mali", "Atlantis"],
+    ...                       "2015": ["256200", "468230", "12"],
+    ...                       "2020": ["274929", "..", "15"]})
+    >>> crosswalk = {
+    ...     "migharmony": "crosswalk/1", "id": "example", "title": "Migrant stock",
+    ...     "source": {"producer": "Example office", "licence": "CC0"},
+    ...     "definitions": {"measure": "STOCK", "migr_basis": "COB"},
+    ...     "read": {"header_rows": [1], "first_row": 2},
+    ...     "columns": {"country": "country"},
+    ...     "values": {"columns": ["2015", "2020"], "headers": {1: "time_period"}},
+    ...     "dimensions": {"ref_area": {"from": "country", "areas": {"scheme": "name"}}},
+    ...     "symbols": {"..": {"obs_status": "M", "caveats": ["not-available"]}}}
+    >>> result = harmonize(table, crosswalk)
+    >>> result.data[["ref_area", "time_period", "obs_value", "obs_status", "caveats",
+    ...              "source_ref"]]
+      ref_area time_period  obs_value obs_status        caveats source_ref
+    0      SEN        2015   256200.0          A                        B2
+    1      SEN        2020   274929.0          A                        C2
+    2      MLI        2015   468230.0          A                        B3
+    3      MLI        2020        NaN          M  not-available         C3
+    >>> result.rejected[["source_ref", "rule"]]
+      source_ref               rule
+    0         B4  unmapped-ref_area
+    1         C4  unmapped-ref_area
     """
     import pandas as pd
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,7 +263,13 @@ def detect_encoding(sample: bytes) -> str:
 def sniff_delimiter(text: str) -> str:
     """The delimiter of a text table: the one among , ; tab | that splits lines evenly.
 
+    Lines are compared with the most common field count, not with the first line,
+    so that a title line above the table does not decide.
+
     >>> sniff_delimiter("a;b;c\\n1;2,5;3\\n")
+    ';'
+    >>> sniff_delimiter("Stock, by sex and age (thousands)\\nSex;Age;2022\\nF;0-14;12,4\\n"
+    ...                 "M;0-14;13,1\\n")
     ';'
     """
     lines = [line for line in text.splitlines()[:50] if line.strip()]
@@ -274,8 +281,9 @@ def sniff_delimiter(text: str) -> str:
             continue
         if not counts or max(counts) < 2:
             continue
-        consistent = sum(c == counts[0] for c in counts) / len(counts)
-        score = consistent * 10 + min(counts[0], 50) / 50
+        usual = Counter(c for c in counts if c >= 2).most_common(1)[0][0]
+        consistent = sum(c == usual for c in counts) / len(counts)
+        score = consistent * 10 + min(usual, 50) / 50
         if score > best_score:
             best, best_score = delim, score
     return best
@@ -294,8 +302,18 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
     except LookupError:
         raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     delim = delimiter or sniff_delimiter(head)
+    # Title or note lines above and below the table have fewer fields than the table:
+    # read as many columns as the widest line of the sample, not of the first line.
     try:
-        cells = pd.read_csv(path, sep=delim, header=None, dtype="str", keep_default_na=False,
+        width = max((len(row) for row in csv.reader(head.splitlines()[:-1] or [""],
+                                                     delimiter=delim) if len(delim) == 1),
+                    default=0)
+    except csv.Error:
+        width = 0
+    names = list(range(width)) if width > 1 else None
+    try:
+        cells = pd.read_csv(path, sep=delim, header=None, names=names, dtype="str",
+                            keep_default_na=False,
                             encoding=enc, encoding_errors="strict", skip_blank_lines=False,
                             nrows=max_rows + 1, on_bad_lines="error", engine="python"
                             if len(delim) > 1 else "c", quoting=csv.QUOTE_MINIMAL)

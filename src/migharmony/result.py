@@ -60,7 +60,17 @@ def build_metadata(cw: Crosswalk, source: Any, grid: Any, *, notes: Mapping[str,
 class HarmonizedResult:
     """Harmonized observations (``data``), the cells set aside (``rejected``) and
     the dataset ``metadata`` (source, producer, licence, definitions, caveats, notes,
-    corrections, crosswalk and vocabulary versions)."""
+    corrections, crosswalk and vocabulary versions).
+
+    >>> from migharmony._doc_examples import west_africa
+    >>> result = west_africa()        # migharmony.harmonize(table, crosswalk)
+    >>> result.data[["ref_area", "sex", "obs_value", "migr_basis", "source_ref"]].head(2)
+      ref_area sex  obs_value migr_basis source_ref
+    0      SEN  _T   274929.0        COB         B2
+    1      SEN   M   129217.0        COB         C2
+    >>> len(result.rejected), result.metadata["counts"]
+    (0, {'data': 9, 'rejected': 0, 'cells': 9})
+    """
 
     data: pd.DataFrame
     rejected: pd.DataFrame
@@ -70,10 +80,23 @@ class HarmonizedResult:
     # -- reading -------------------------------------------------------------
     @property
     def source_id(self) -> str:
+        """The id of the crosswalk that made this result.
+
+        >>> from migharmony._doc_examples import west_africa
+        >>> west_africa().source_id
+        'example-cob'
+        """
         return str(self.metadata.get("source_id", ""))
 
     def caveats(self) -> pd.DataFrame:
-        """Every caveat code used in ``data``, with its title, text and row count."""
+        """Every caveat code used in ``data``, with its title, text and row count.
+
+        >>> from migharmony._doc_examples import west_africa
+        >>> west_africa("CIT").caveats()
+        Empty DataFrame
+        Columns: [caveat, title, message, rows]
+        Index: []
+        """
         import pandas as pd
 
         from . import vocab
@@ -97,7 +120,9 @@ class HarmonizedResult:
     def explain(self, caveats: str) -> list[str]:
         """The texts behind one row's ``caveats`` value, one line per caveat.
 
-        >>> # result.explain("refugees-added;source-note[12]")
+        >>> from migharmony._doc_examples import west_africa
+        >>> west_africa().explain("refugees-added;lower-bound[NGA]")  # doctest: +ELLIPSIS
+        ['Refugees added: Refugee figures (UNHCR) were added ...', 'Lower bound: ...']
         """
         from . import vocab
 
@@ -113,7 +138,15 @@ class HarmonizedResult:
         return lines
 
     def summary(self) -> str:
-        """A few lines saying what this is and what to watch for."""
+        """A few lines saying what this is and what to watch for.
+
+        >>> from migharmony._doc_examples import west_africa
+        >>> print(west_africa().summary())
+        Example (COB)
+          source   : migharmony documentation (), licence CC0
+          measure  : STOCK, basis COB, residence rule _U, MODEL, reference date MIDYEAR
+          rows     : 9 observations, 0 rejected cells (see .rejected)
+        """
         md = self.metadata
         src = md.get("source", {})
         defs = md.get("definitions", {})
@@ -146,25 +179,55 @@ class HarmonizedResult:
 
     # -- writing -------------------------------------------------------------
     def to_parquet(self, path: str | Path) -> Path:
-        """Parquet with the metadata embedded in the file (key ``migharmony``)."""
+        """Parquet with the metadata embedded in the file (key ``migharmony``).
+
+        >>> import tempfile, pathlib
+        >>> from migharmony._doc_examples import west_africa
+        >>> from migharmony.emit import read_parquet
+        >>> path = west_africa().to_parquet(pathlib.Path(tempfile.mkdtemp()) / "stock.parquet")
+        >>> read_parquet(path).attrs["migharmony"]["source"]["licence"]
+        'CC0'
+        """
         from .emit import write_parquet
 
         return write_parquet(self.data, path, self.metadata)
 
     def to_csv(self, path: str | Path) -> Path:
-        """CSV plus a Frictionless ``datapackage.json`` beside it; returns the CSV path."""
+        """CSV plus a Frictionless ``datapackage.json`` beside it; returns the CSV path.
+
+        >>> import tempfile, pathlib
+        >>> from migharmony._doc_examples import west_africa
+        >>> path = west_africa().to_csv(pathlib.Path(tempfile.mkdtemp()) / "stock.csv")
+        >>> sorted(p.name for p in path.parent.iterdir())
+        ['datapackage.json', 'stock.csv']
+        """
         from .emit import write_csv
 
         return write_csv(self.data, path, self.metadata)
 
     def to_sdmx_csv(self, path: str | Path, *, dataflow: str | None = None) -> Path:
-        """SDMX-CSV (version 2.0) that SDMX tools read back."""
+        """SDMX-CSV (version 2.0) that SDMX tools read back.
+
+        >>> import tempfile, pathlib
+        >>> from migharmony._doc_examples import west_africa
+        >>> path = west_africa().to_sdmx_csv(pathlib.Path(tempfile.mkdtemp()) / "stock.sdmx.csv")
+        >>> path.read_text(encoding="utf-8").splitlines()[0].split(",")[:4]
+        ['STRUCTURE', 'STRUCTURE_ID', 'ACTION', 'REF_AREA']
+        """
         from .emit import write_sdmx_csv
 
         return write_sdmx_csv(self.data, path, self.metadata, dataflow=dataflow)
 
     def to_excel(self, path: str | Path) -> Path:
-        """A workbook with sheets data, rejected, caveats and metadata."""
+        """A workbook with sheets data, rejected, caveats and metadata.
+
+        >>> import tempfile, pathlib
+        >>> from migharmony._doc_examples import west_africa
+        >>> path = west_africa().to_excel(pathlib.Path(tempfile.mkdtemp()) / "stock.xlsx")
+        >>> import openpyxl
+        >>> openpyxl.load_workbook(path).sheetnames
+        ['data', 'rejected', 'caveats', 'metadata']
+        """
         from .emit import write_excel
 
         return write_excel(self, path)

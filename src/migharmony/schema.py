@@ -104,7 +104,11 @@ CAVEAT_SEP = ";"
 
 
 def dtype(spec: ColumnSpec) -> Any:
-    """The pandas dtype of a canonical column."""
+    """The pandas dtype of a canonical column.
+
+    >>> dtype(BY_NAME["unit_mult"])
+    'Int64'
+    """
     import pandas as pd
 
     if spec.kind == "integer":
@@ -115,7 +119,12 @@ def dtype(spec: ColumnSpec) -> Any:
 
 
 def empty(extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """An empty canonical frame (with *extra* breakdown columns after ``age_high``)."""
+    """An empty canonical frame (with *extra* breakdown columns after ``age_high``).
+
+    >>> frame = empty()
+    >>> len(frame), list(frame.columns[:3])
+    (0, ['ref_area', 'counterpart_area', 'time_period'])
+    """
     import pandas as pd
 
     frame = pd.DataFrame({c.name: pd.Series(dtype=dtype(c)) for c in COLUMNS})
@@ -123,7 +132,11 @@ def empty(extra: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def order(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
-    """*frame* with canonical columns in canonical order, extra breakdowns after ``pop_type``."""
+    """*frame* with canonical columns in canonical order, extra breakdowns after ``pop_type``.
+
+    >>> list(order(empty().iloc[:, ::-1]).columns) == list(NAMES)
+    True
+    """
     names = list(NAMES)
     at = names.index("pop_type") + 1
     names[at:at] = [e for e in extra if e not in BY_NAME]
@@ -138,13 +151,20 @@ def extra_dimensions(frame: pd.DataFrame) -> tuple[str, ...]:
     """Breakdown columns of *frame* that are not canonical (declared by its crosswalk).
 
     Label columns (``sex_label``) and annotations (``comparability``) are not breakdowns.
+
+    >>> extra_dimensions(empty(("reason",)))
+    ('reason',)
     """
     return tuple(c for c in frame.columns
                  if c not in BY_NAME and c not in ANNOTATIONS and not c.endswith("_label"))
 
 
 def key(frame: pd.DataFrame) -> list[str]:
-    """The key columns of *frame*: the canonical key plus its extra breakdowns."""
+    """The key columns of *frame*: the canonical key plus its extra breakdowns.
+
+    >>> key(empty())[:4]
+    ['ref_area', 'counterpart_area', 'time_period', 'measure']
+    """
     return [*KEY, *extra_dimensions(frame)]
 
 
@@ -207,6 +227,14 @@ def validate(frame: pd.DataFrame, *, unique: bool = True) -> pd.DataFrame:
 
     Returns the failure cases (empty when the frame conforms): one row per failing
     cell with ``column``, ``check``, ``value``, ``index`` and ``source_ref``.
+
+    >>> from migharmony._doc_examples import west_africa
+    >>> data = west_africa().data
+    >>> len(validate(data))
+    0
+    >>> failures = validate(data.assign(obs_value=-data["obs_value"]))
+    >>> failures[["column", "check"]].drop_duplicates().values.tolist()
+    [['obs_value', 'negative value']]
     """
     import pandas as pd
     import pandera.errors as pe
