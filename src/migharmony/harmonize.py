@@ -83,7 +83,13 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     read = cw.section("read")
     if isinstance(source, str | Path) and _is_cube(Path(source), read.get("format", "auto")):
         # Cube formats (JSON-stat, SDMX, Parquet) give cells directly, with no grid.
-        from .cubes import cells_from_file
+        try:
+            from .cubes import cells_from_file
+        except ImportError:
+            from .errors import ReadError
+
+            raise ReadError(f"{source}: this version of migharmony cannot read JSON, SDMX "
+                            "or Parquet tables; convert the table to CSV or XLSX") from None
 
         return None, cells_from_file(Path(source), cw)
     if isinstance(source, str | Path):

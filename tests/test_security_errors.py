@@ -1,0 +1,82 @@
+"""Bad input gets a MigharmonyError, never a bare builtin or a library internal.
+
+The hierarchy drawn in ``migharmony.errors`` is checked against the classes, and
+each leak found by fuzzing has a regression test here (the inputs themselves are
+replayed from ``tests/fuzz_corpus`` by ``test_fuzz_corpus.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import re
+
+import pytest
+
+import migharmony
+from migharmony import errors
+from migharmony.errors import MigharmonyError, ReadError
+from strategies import wide_crosswalk
+
+#: Each error class and the builtins it must also be.
+EXPECTED_BUILTINS = {
+    "VocabularyError": (LookupError,),
+    "CodeFormatError": (LookupError, ValueError),
+    "AreaError": (LookupError,),
+    "UnknownAreaError": (LookupError,),
+    "AmbiguousAreaError": (LookupError,),
+    "CrosswalkError": (ValueError,),
+    "ReadError": (ValueError,),
+    "SourceNotFoundError": (ValueError, FileNotFoundError),
+    "ValidationError": (ValueError,),
+    "ComparabilityError": (ValueError,),
+    "AgeBandError": (ValueError,),
+    "CoverageError": (ValueError,),
+}
+
+
+def _error_classes() -> dict[str, type[MigharmonyError]]:
+    return {name: cls for name, cls in inspect.getmembers(errors, inspect.isclass)
+            if issubclass(cls, MigharmonyError) and cls is not MigharmonyError}
+
+
+def test_every_error_is_also_the_matching_builtin() -> None:
+    classes = _error_classes()
+    assert set(classes) == set(EXPECTED_BUILTINS), "update EXPECTED_BUILTINS and the docstring"
+    for name, cls in classes.items():
+        for builtin in EXPECTED_BUILTINS[name]:
+            assert issubclass(cls, builtin), f"{name} should also be a {builtin.__name__}"
+
+
+def test_the_docstring_tree_matches_the_classes() -> None:
+    doc = errors.__doc__ or ""
+    drawn = dict(re.findall(r"(\w+Error)\(([\w, ]+)\)", doc))
+    for name, cls in _error_classes().items():
+        assert name in doc, f"{name} is missing from the tree in errors.py"
+        if name in drawn:
+            bases = [b.strip() for b in drawn[name].split(",")]
+            assert bases == [b.__name__ for b in cls.__bases__], name
+    # Every class drawn exists (the tree does not promise errors that are gone).
+    for name in drawn:
+        assert name == "MigharmonyError" or name in _error_classes(), name
+
+
+def test_errors_print_plainly_even_when_lookup_errors() -> None:
+    exc = errors.VocabularyError("sex code 'T' is unknown")
+    assert str(exc) == "sex code 'T' is unknown"  # not quoted like a KeyError
+    exc2 = errors.UnknownAreaError("no area 'Atlantis'")
+    assert str(exc2) == "no area 'Atlantis'"
+
+
+def test_cube_formats_without_a_reader_are_a_read_error(tmp_path) -> None:
+    """Found by fuzzing: a .json source leaked ModuleNotFoundError."""
+    import importlib.util
+
+    path = tmp_path / "table.json"
+    path.write_text('{"value": [1, 2]}', encoding="utf-8")
+    if importlib.util.find_spec("migharmony.cubes") is None:
+        with pytest.raises(ReadError, match="cannot read JSON"):
+            migharmony.harmonize(path, wide_crosswalk(["2020"], read={"format": "auto"}))
+    else:  # the cube readers exist: a result or a MigharmonyError, nothing else
+        with contextlib.suppress(MigharmonyError):
+            migharmony.harmonize(path, wide_crosswalk(["2020"], read={"format": "auto"}))
