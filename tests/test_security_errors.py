@@ -80,3 +80,17 @@ def test_cube_formats_without_a_reader_are_a_read_error(tmp_path) -> None:
     else:  # the cube readers exist: a result or a MigharmonyError, nothing else
         with contextlib.suppress(MigharmonyError):
             migharmony.harmonize(path, wide_crosswalk(["2020"], read={"format": "auto"}))
+
+
+def test_yaml_control_characters_are_a_migharmony_error(tmp_path) -> None:
+    """Found by fuzzing: PyYAML's ReaderError escaped from the loader's constructor."""
+    from migharmony._yaml import load_yaml
+    from migharmony.crosswalk import load
+    from migharmony.errors import CrosswalkError
+
+    with pytest.raises(MigharmonyError, match="control characters"):
+        load_yaml("a: 1\nb: \x01\n", name="ctrl.yaml")
+    path = tmp_path / "ctrl.yaml"
+    path.write_text("id: x\ntitle: \x07\n", encoding="utf-8")
+    with pytest.raises(CrosswalkError):
+        load(path)
