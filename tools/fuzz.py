@@ -96,11 +96,14 @@ def fuzz_crosswalk(crosswalk_id: str, **read: Any) -> dict[str, Any]:
     return data
 
 
-def _cut_workbook(src: Path, dst: Path, sheet: str, last_row: int) -> None:
-    """Keep the first *last_row* rows of *sheet* (and every other sheet whole)."""
+def _cut_workbook(src: Path, dst: Path, sheet: str, last_row: int, keep: set[str]) -> None:
+    """Keep the first *last_row* rows of *sheet*, the sheets in *keep* and no other."""
     import openpyxl
 
     book = openpyxl.load_workbook(src)
+    for other in list(book.sheetnames):
+        if other != sheet and other not in keep:
+            del book[other]
     ws = book[sheet]
     if ws.max_row > last_row:
         ws.delete_rows(last_row + 1, ws.max_row - last_row)
@@ -127,7 +130,8 @@ def build_seeds(workdir: Path, *, full: bool = False) -> list[Seed]:
         last = cw["read"]["first_row"] + SEED_ROWS - 1
         small = workdir / f"{cid}-small.xlsx"
         if not small.exists():
-            _cut_workbook(src, small, cw["read"]["sheet"], last)
+            _cut_workbook(src, small, cw["read"]["sheet"], last,
+                          {str(cw.get("notes", {}).get("sheet"))})
         cw["read"]["last_row"] = last
         cw["exclude_rows"] = [r for r in cw.get("exclude_rows", [])
                               if all(x <= last for x in r.get("rows", []))]

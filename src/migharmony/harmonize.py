@@ -95,7 +95,7 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     if isinstance(source, str | Path):
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
-                         **({"max_rows": read["max_rows"]} if "max_rows" in read else {}))
+                         max_rows=read.get("max_rows"), max_bytes=read.get("max_bytes"))
         return grid, cells_from_grid(grid, cw)
     import pandas as pd
 
@@ -132,7 +132,9 @@ def _notes(source: Any, cw: Crosswalk) -> dict[str, str]:
     from .read import read_notes
 
     return read_notes(source, spec["sheet"], spec.get("key_column", "A"),
-                      spec.get("text_column", "B"), spec.get("first_row"), spec.get("last_row"))
+                      spec.get("text_column", "B"), spec.get("first_row"), spec.get("last_row"),
+                      max_rows=cw.section("read").get("max_rows"),
+                      max_bytes=cw.section("read").get("max_bytes"))
 
 
 def _correct(frame: pd.DataFrame, cw: Crosswalk) -> list[dict[str, Any]]:

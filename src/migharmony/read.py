@@ -81,8 +81,15 @@ def column_index(letters: str) -> int:
 
 def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None = None,
               encoding: str | None = None, delimiter: str | None = None,
-              max_rows: int = MAX_ROWS, max_bytes: int = MAX_UNZIPPED_BYTES) -> Grid:
-    """Read one sheet of a workbook, or a text file, into a :class:`Grid`."""
+              max_rows: int | None = None, max_bytes: int | None = None) -> Grid:
+    """Read one sheet of a workbook, or a text file, into a :class:`Grid`.
+
+    *max_rows* and *max_bytes* (decompressed size of an xlsx) bound what is read;
+    they default to :data:`MAX_ROWS` and :data:`MAX_UNZIPPED_BYTES`, looked up at
+    call time so that a program may raise them for every call.
+    """
+    max_rows = MAX_ROWS if max_rows is None else int(max_rows)
+    max_bytes = MAX_UNZIPPED_BYTES if max_bytes is None else int(max_bytes)
     path = Path(path)
     if not path.is_file():
         raise SourceNotFoundError(f"source file {path} not found")
@@ -111,18 +118,28 @@ def _sniff_format(path: Path) -> str:
 
 
 def _check_zip(path: Path, max_bytes: int) -> None:
+    import zlib
+
     try:
         with zipfile.ZipFile(path) as archive:
             total = sum(info.file_size for info in archive.infolist())
+            # The size is checked before anything is decompressed (a zip bomb is
+            # refused without being inflated); the declared sizes are binding, since
+            # zipfile stops at them and then fails the checksum.
+            if total > max_bytes:
+                raise ReadError(
+                    f"{path}: the workbook decompresses to {total:,} bytes, above the limit "
+                    f"of {max_bytes:,}; if you trust the file, raise the limit (read.max_bytes "
+                    "in the crosswalk, or max_bytes=)")
             bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+            OSError, EOFError, ValueError) as exc:
+        if isinstance(exc, ReadError):
+            raise
         raise ReadError(f"{path}: not a readable xlsx workbook ({exc}); open it in a "
                         "spreadsheet program and save it again as .xlsx") from None
     if bad is not None:
         raise ReadError(f"{path}: the workbook is damaged (part {bad} fails its checksum)")
-    if total > max_bytes:
-        raise ReadError(f"{path}: the workbook decompresses to {total:,} bytes, above the "
-                        f"limit of {max_bytes:,}; pass a larger max_bytes if you trust the file")
 
 
 def _pick_sheet(names: list[str], hidden: set[str], sheet: str | int | None,
@@ -175,7 +192,12 @@ def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: in
         top = cells.at[merged.min_row, merged.min_col - 1] if merged.min_row <= len(rows) else None
         cells.loc[merged.min_row:merged.max_row, merged.min_col - 1:merged.max_col - 1] = top
     grid = Grid(cells=cells, sheet=name, kind="xlsx", path=str(path))
-    grid.problems.extend(_uncached_formulas(path, name, cells, grid))
+    try:
+        grid.problems.extend(_uncached_formulas(path, name, cells, grid))
+    except Exception as exc:  # openpyxl's streaming reader fails in its own ways
+        raise ReadError(f"{path}: openpyxl cannot read the formulas of sheet '{name}' "
+                        f"({type(exc).__name__}: {exc}); save the file again as .xlsx"
+                        ) from None
     return grid
 
 
@@ -320,9 +342,10 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
 
 
 def read_notes(path: str | Path, sheet: str | int, key_column: str, text_column: str,
-               first_row: int | None, last_row: int | None) -> dict[str, str]:
+               first_row: int | None, last_row: int | None, *, max_rows: int | None = None,
+               max_bytes: int | None = None) -> dict[str, str]:
     """Numbered notes from a notes sheet: note key (as text) -> note text."""
-    grid = read_grid(path, sheet=sheet)
+    grid = read_grid(path, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
     cells = grid.cells.loc[first_row or 1:last_row or len(grid.cells)]
     keys = cells.get(column_index(key_column))
     texts = cells.get(column_index(text_column))
