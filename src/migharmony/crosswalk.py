@@ -290,6 +290,12 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     if notes.get("caveat"):
         yield from _setting_problems(cw, {"caveats": [notes["caveat"]]}, ("notes", "caveat"),
                                      "notes:")
+    from ._paths import path_problem
+
+    for i, name in enumerate(cw.source.get("files", [])):
+        if (why := path_problem(name)) is not None:
+            yield Problem(f"source.files: {name!r}: {why}", where=cw.where("source", "files", i),
+                          key="source.files", rule="crosswalk-path")
     for key in columns:
         if not _LETTERS.match(str(key)) and cw.section("read").get("format") in ("xlsx", "xls"):
             yield Problem(f"columns: '{key}' is not a column letter (A, B, ..., AA)",

@@ -52,6 +52,8 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
 
     started = time.perf_counter()
     cw = load(crosswalk)
+    if isinstance(source, str | Path) and Path(source).is_dir():
+        source = _file_in(Path(source), cw)
     grid, cells = _cells(source, cw)
     notes = _notes(source, cw)
     corrections = _correct(cells.frame, cw)
@@ -74,6 +76,21 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     data.attrs["migharmony"] = metadata
     return HarmonizedResult(data=data, rejected=rejected_frame, metadata=metadata,
                             problems=list(grid.problems) if grid is not None else [])
+
+
+def _file_in(folder: Path, cw: Crosswalk) -> Path:
+    """The source file a crosswalk names (``source.files``), inside *folder* only."""
+    from ._paths import safe_join
+    from .errors import SourceNotFoundError
+
+    for name in cw.source.get("files", []):
+        path = safe_join(folder, str(name))
+        if path.is_file():
+            return path
+    raise SourceNotFoundError(
+        f"{folder} is a folder and none of the files the crosswalk names (source.files: "
+        f"{', '.join(map(str, cw.source.get('files', []))) or 'none'}) is in it; give the "
+        "path of the table itself")
 
 
 def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
