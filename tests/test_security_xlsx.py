@@ -41,11 +41,11 @@ def _crosswalk(**read_settings: object) -> dict:
 
 def test_decompressed_size_is_bounded_and_the_bound_can_be_raised(tmp_path) -> None:
     path = _workbook(tmp_path / "big.xlsx", filler="x" * 200_000)
-    with pytest.raises(ReadError, match="decompresses to .* above the limit"):
+    with pytest.raises(ReadError, match=r"decompresses to .* above the limit"):
         read_grid(path, max_bytes=100_000)
     assert read_grid(path, max_bytes=10_000_000).cells.shape[0] == 21
     # ... in a crosswalk
-    with pytest.raises(ReadError, match="read.max_bytes"):
+    with pytest.raises(ReadError, match=r"read\.max_bytes"):
         migharmony.harmonize(path, _crosswalk(max_bytes=100_000))
     assert len(migharmony.harmonize(path, _crosswalk(max_bytes=10_000_000)).data) == 4
 
