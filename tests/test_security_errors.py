@@ -94,3 +94,15 @@ def test_yaml_control_characters_are_a_migharmony_error(tmp_path) -> None:
     path.write_text("id: x\ntitle: \x07\n", encoding="utf-8")
     with pytest.raises(CrosswalkError):
         load(path)
+
+
+def test_an_integer_too_large_for_a_float_is_a_rejected_cell() -> None:
+    """Found by fuzzing: a 400-digit number in an xlsx cell raised OverflowError."""
+    import pandas as pd
+
+    from migharmony.values import parse, parse_one
+
+    assert parse_one(10**400).rule == "value-not-number"
+    out = parse(pd.Series([10**400, 5, -(10**400)], dtype=object))
+    assert out["rule"].tolist()[0] == "value-not-number"
+    assert out["value"].tolist()[1] == 5.0
