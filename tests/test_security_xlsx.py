@@ -110,3 +110,29 @@ def test_truncated_workbooks_are_read_errors(tmp_path, payload: bytes) -> None:
     path.write_bytes(payload)
     with pytest.raises(ReadError):
         read_grid(path)
+
+
+def test_a_giant_line_is_refused_quickly_and_the_bound_can_be_raised(tmp_path) -> None:
+    """Found by fuzzing: one line of a million commas took minutes (a column each)."""
+    import time
+
+    path = tmp_path / "wide.csv"
+    path.write_text("Area,Sex,2020\n" + "1," * 1_000_000 + "\nAUT,Men,5\n", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(ReadError, match="more than 16,384 columns"):
+        read_grid(path)
+    assert time.perf_counter() - started < 5
+    # Commas inside quotes are not separators: such a line is not refused.
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('Area,Note\nAUT,"' + "," * 20_000 + '"\n', encoding="utf-8")
+    assert read_grid(quoted).cells.shape == (2, 2)
+    small = tmp_path / "small.csv"
+    small.write_text("a,b,c,d\n1,2,3,4\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="max_columns"):
+        read_grid(small, max_columns=3)
+    assert read_grid(small, max_columns=4).cells.shape == (2, 4)
+    xlsx = _workbook(tmp_path / "w.xlsx")
+    with pytest.raises(ReadError, match="4 columns, above the limit of 3"):
+        read_grid(xlsx, max_columns=3)
+    with pytest.raises(ReadError, match="max_columns"):
+        migharmony.harmonize(xlsx, _crosswalk(max_columns=3))

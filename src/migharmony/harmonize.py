@@ -112,7 +112,8 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     if isinstance(source, str | Path):
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
-                         max_rows=read.get("max_rows"), max_bytes=read.get("max_bytes"))
+                         max_rows=read.get("max_rows"), max_bytes=read.get("max_bytes"),
+                         max_columns=read.get("max_columns"))
         return grid, cells_from_grid(grid, cw)
     import pandas as pd
 

@@ -30,6 +30,8 @@ __all__ = ["Grid", "column_letter", "column_index", "read_grid"]
 #: Refuse xlsx files whose parts decompress beyond this many bytes (raise with max_bytes=).
 MAX_UNZIPPED_BYTES = 1_000_000_000
 MAX_ROWS = 5_000_000
+#: Refuse tables wider than this many columns (Excel's own limit; raise with max_columns=).
+MAX_COLUMNS = 16_384
 
 
 @dataclass
@@ -81,7 +83,8 @@ def column_index(letters: str) -> int:
 
 def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None = None,
               encoding: str | None = None, delimiter: str | None = None,
-              max_rows: int | None = None, max_bytes: int | None = None) -> Grid:
+              max_rows: int | None = None, max_bytes: int | None = None,
+              max_columns: int | None = None) -> Grid:
     """Read one sheet of a workbook, or a text file, into a :class:`Grid`.
 
     *max_rows* and *max_bytes* (decompressed size of an xlsx) bound what is read;
@@ -90,16 +93,17 @@ def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None
     """
     max_rows = MAX_ROWS if max_rows is None else int(max_rows)
     max_bytes = MAX_UNZIPPED_BYTES if max_bytes is None else int(max_bytes)
+    max_columns = MAX_COLUMNS if max_columns is None else int(max_columns)
     path = Path(path)
     if not path.is_file():
         raise SourceNotFoundError(f"source file {path} not found")
     kind = format if format != "auto" else _sniff_format(path)
     if kind == "xlsx":
-        return _read_xlsx(path, sheet, max_rows, max_bytes)
+        return _read_xlsx(path, sheet, max_rows, max_bytes, max_columns)
     if kind == "xls":
         return _read_xls(path, sheet, max_rows)
     if kind == "csv":
-        return _read_text(path, encoding, delimiter, max_rows)
+        return _read_text(path, encoding, delimiter, max_rows, max_columns)
     raise ReadError(f"{path}: cannot read format '{kind}' as a table grid")
 
 
@@ -164,7 +168,8 @@ def _pick_sheet(names: list[str], hidden: set[str], sheet: str | int | None,
     return sheet
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: int) -> Grid:
+def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: int,
+               max_columns: int) -> Grid:
     import warnings
 
     import openpyxl
@@ -184,6 +189,10 @@ def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: in
     if ws.max_row > max_rows:
         raise ReadError(f"{path}: sheet '{name}' has {ws.max_row:,} rows, above the limit of "
                         f"{max_rows:,}; pass a larger max_rows if you trust the file")
+    if ws.max_column > max_columns:
+        raise ReadError(f"{path}: sheet '{name}' has {ws.max_column:,} columns, above the "
+                        f"limit of {max_columns:,}; pass a larger max_columns if you trust "
+                        "the file")
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     width = max((len(r) for r in rows), default=0)
     cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object,
@@ -303,7 +312,28 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int) -> Grid:
+def _widest_line(path: Path, encoding: str, delimiter: str) -> int:
+    """An upper bound of the number of fields in the widest line (quotes ignored)."""
+    widest = 0
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        for line in handle:
+            widest = max(widest, line.count(delimiter) + 1)
+    return widest
+
+
+def _widest_exact(path: Path, encoding: str, delimiter: str) -> int:
+    widest = 0
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        try:
+            for row in csv.reader(handle, delimiter=delimiter):
+                widest = max(widest, len(row))
+        except csv.Error:
+            return widest
+    return widest
+
+
+def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int,
+               max_columns: int = MAX_COLUMNS) -> Grid:
     import pandas as pd
 
     with path.open("rb") as handle:
@@ -316,6 +346,16 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
     except LookupError:
         raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     delim = delimiter or sniff_delimiter(head)
+    # A line with a million separators would make a million columns (minutes of work
+    # for pandas); count first, and count exactly (quotes honoured) only when needed.
+    try:
+        if _widest_line(path, enc, delim) > max_columns and \
+                _widest_exact(path, enc, delim) > max_columns:
+            raise ReadError(f"{path}: a line has more than {max_columns:,} columns separated "
+                            f"by '{delim}'; check read.delimiter, or pass a larger max_columns "
+                            "if you trust the file")
+    except LookupError:
+        raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     try:
         cells = pd.read_csv(path, sep=delim, header=None, dtype="str", keep_default_na=False,
                             encoding=enc, encoding_errors="strict", skip_blank_lines=False,
@@ -323,7 +363,7 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
                             if len(delim) > 1 else "c", quoting=csv.QUOTE_MINIMAL)
     except UnicodeDecodeError as exc:
         if encoding is None and enc.startswith("utf-8"):
-            return _read_text(path, "cp1252", delim, max_rows)
+            return _read_text(path, "cp1252", delim, max_rows, max_columns)
         raise ReadError(f"{path}: cannot decode the text as {enc} (byte {exc.start}); "
                         "give the encoding in the crosswalk (read.encoding)") from None
     except pd.errors.ParserError as exc:
