@@ -283,6 +283,12 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     for section in ("symbols", "flags"):
         for symbol, setting in cw.section(section).items():
             yield from _setting_problems(cw, setting, (section, symbol), f"{section} '{symbol}'")
+    for attribute, column in cw.section("attributes").items():
+        if column not in named:
+            near = did_you_mean(str(column), sorted(named))
+            yield Problem(f"attributes.{attribute} reads '{column}', which is not a column named "
+                          "under `columns`" + (f"; did you mean '{near[0]}'?" if near else ""),
+                          where=cw.where("attributes", attribute), rule="crosswalk-column")
     notes = cw.section("notes")
     if notes and notes.get("from") not in named:
         yield Problem(f"notes come from '{notes.get('from')}', which is not a column named under "

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .result import HarmonizedResult
 
-__all__ = ["neutralise", "read_parquet", "write_csv", "write_excel", "write_parquet",
+__all__ = ["neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel", "write_parquet",
            "write_sdmx_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,6 +79,28 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
             risky = text.str.startswith(_FORMULA_START, na=False)
             if risky.any():
                 out[name] = text.where(~risky, "'" + text)
+    return out
+
+
+def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise`: drop the apostrophe before a formula character.
+
+    >>> import pandas as pd
+    >>> unneutralise(pd.DataFrame({"a": ["'=1+1", "ok", "'-x", "'plain"]}))["a"].tolist()
+    ['=1+1', 'ok', '-x', "'plain"]
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_string_dtype(col) or col.dtype == object:
+            text = col.astype("str")
+            escaped = text.str.match(r"'[=+\-@\t\r]", na=False)
+            if escaped.any():
+                col = col.astype(object)
+                col[escaped] = text[escaped].str[1:]
+                out[name] = col
     return out
 
 

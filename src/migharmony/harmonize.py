@@ -114,6 +114,10 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
                          max_rows=read.get("max_rows"), max_bytes=read.get("max_bytes"),
                          max_columns=read.get("max_columns"))
+        if read.get("unescape_formulas"):
+            from .emit import unneutralise
+
+            grid.cells = unneutralise(grid.cells)
         return grid, cells_from_grid(grid, cw)
     import pandas as pd
 
@@ -298,6 +302,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     result["caveats"] = _join_caveats(caveat_parts)
     result["source_id"] = cw.id
     result["source_ref"] = frame["_ref"].astype("str")
+    if cw.section("attributes"):
+        reason, rule = _apply_attributes(result, frame, cw, reason, rule)
     for spec in schema.COLUMNS:
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
@@ -349,6 +355,48 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
                                 rule[rejected_mask])]
     return kept, rejected, report
+
+
+#: Attributes a crosswalk may read straight from a named column (``attributes:``).
+ATTRIBUTES = ("obs_status", "conf_status", "obs_flags", "caveats", "unit_mult", "obs_count",
+              "source_id", "source_ref")
+
+
+def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame, cw: Crosswalk,
+                      reason: pd.Series, rule: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Set canonical attributes from named columns (a table that already carries them).
+
+    A blank cell leaves what symbols, flags and rules set. ``unit_mult`` is recorded
+    as given: such a table's values are taken as already multiplied. ``caveats`` are
+    added to those the crosswalk sets. Text that is not an integer where one is
+    needed rejects the cell with its reason.
+    """
+    import pandas as pd
+
+    from .layout import _as_text
+
+    for name, column in cw.section("attributes").items():
+        texts = _as_text(frame[column]).str.strip()
+        given = texts != ""
+        if name == "caveats":
+            result["caveats"] = _join_caveats([result["caveats"], texts])
+        elif name in ("unit_mult", "obs_count"):
+            numbers = pd.to_numeric(texts.where(given), errors="coerce")
+            whole = numbers.notna() & (numbers == numbers.round()) & (numbers.abs() < 2**53)
+            bad = given & ~whole
+            if bad.any():
+                why = pd.Series(f"{name} is not a whole number: ", index=texts.index,
+                                dtype="str") + texts
+                reason = reason.fillna(why.where(bad))
+                rule = rule.fillna(pd.Series(f"invalid-{name}", index=texts.index,
+                                             dtype="str").where(bad))
+            keep = given & whole
+            merged = result[name].astype("Int64").copy()
+            merged[keep] = numbers[keep].astype("int64")
+            result[name] = merged
+        else:
+            result[name] = result[name].astype("str").where(~given, texts)
+    return reason, rule
 
 
 _CHECK_TEXT = {
