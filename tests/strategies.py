@@ -145,3 +145,18 @@ def tiny_result(tmp_path: Path, rows: list[list[str]] | None = None,
 
 def as_frame(table: WideTable) -> pd.DataFrame:
     return pd.DataFrame(table.body, columns=table.header)
+
+
+# -- settings -----------------------------------------------------------------------------
+
+def examples(default: int) -> int:
+    """Examples per property: modest in CI, more with MIGHARMONY_EXAMPLES=<n>."""
+    import os
+
+    return int(os.environ.get("MIGHARMONY_EXAMPLES", default))
+
+
+def cell_ref(row: int, col: int) -> str:
+    from migharmony.read import column_letter
+
+    return f"{column_letter(col)}{row}"
