@@ -106,3 +106,15 @@ def test_an_integer_too_large_for_a_float_is_a_rejected_cell() -> None:
     out = parse(pd.Series([10**400, 5, -(10**400)], dtype=object))
     assert out["rule"].tolist()[0] == "value-not-number"
     assert out["value"].tolist()[1] == 5.0
+
+
+def test_a_correction_applies_to_a_text_source(tmp_path) -> None:
+    """Found by crosswalk fuzzing: a numeric correction on a CSV source raised TypeError
+    (the cells of a text table are str; the new value is a number)."""
+    path = tmp_path / "t.csv"
+    path.write_text("Area,Sex,2020\nAUT,Men,1\nFRA,Men,2\n", encoding="utf-8")
+    cw = wide_crosswalk(["2020"], corrections=[{"cell": "C2", "value": 5, "reason": "typo",
+                                                "by": "me", "date": "2024-01-01"}])
+    result = migharmony.harmonize(path, cw)
+    assert result.data["obs_value"].tolist() == [5.0, 2.0]
+    assert result.metadata["corrections"][0]["old_value"] == "1"

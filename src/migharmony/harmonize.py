@@ -183,6 +183,8 @@ def _correct(frame: pd.DataFrame, cw: Crosswalk) -> list[dict[str, Any]]:
                                     "source may have been revised already",
                                     where=cw.where("corrections", i, "old_value")))
             continue
+        if frame["_raw"].dtype != object:  # text sources hold str; a fix is a number
+            frame["_raw"] = frame["_raw"].astype(object)
         frame.loc[hit, "_raw"] = fix["value"]
         frame.loc[hit, "_corrected"] = f"corrected[{i}]"
         applied.append({"cell": cell, "old_value": old, "new_value": fix["value"],
