@@ -118,3 +118,13 @@ def test_a_correction_applies_to_a_text_source(tmp_path) -> None:
     result = migharmony.harmonize(path, cw)
     assert result.data["obs_value"].tolist() == [5.0, 2.0]
     assert result.metadata["corrections"][0]["old_value"] == "1"
+
+
+@pytest.mark.parametrize("crosswalk", [None, 42, ["id"], b"undesa-ims-2020-t1"])
+def test_a_crosswalk_of_the_wrong_type_is_a_crosswalk_error(crosswalk) -> None:
+    """Found by crosswalk fuzzing: load(None) raised AttributeError."""
+    from migharmony.crosswalk import load
+    from migharmony.errors import CrosswalkError
+
+    with pytest.raises(CrosswalkError, match="shipped id"):
+        load(crosswalk)

@@ -92,6 +92,9 @@ def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
     """
     if isinstance(crosswalk, Crosswalk):
         return crosswalk
+    if not isinstance(crosswalk, str | Path | Mapping):
+        raise CrosswalkError(f"a crosswalk is a shipped id, the path of a YAML file or a "
+                             f"mapping, not {type(crosswalk).__name__}")
     if isinstance(crosswalk, Mapping):
         doc = YamlDocument(data=dict(crosswalk), name="<crosswalk mapping>")
         path = None
