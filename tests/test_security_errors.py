@@ -128,3 +128,25 @@ def test_a_crosswalk_of_the_wrong_type_is_a_crosswalk_error(crosswalk) -> None:
 
     with pytest.raises(CrosswalkError, match="shipped id"):
         load(crosswalk)
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    (("dimensions", "time_period", "regex", 0, "code"), "\\", "not a valid replacement"),
+    (("dimensions", "time_period", "regex", 0, "pattern"), "", "not a valid replacement"),
+    (("dimensions", "time_period", "regex", 0, "code"), r"\3", "not a valid replacement"),
+    (("dimensions", "ref_area", "exclude"), [{"pattern": "(", "reason": "x"}],
+     "not a valid pattern"),
+    (("values", "columns"), ["~("], "not a valid pattern"),
+])
+def test_bad_patterns_and_templates_are_crosswalk_errors(where, value, message) -> None:
+    """Found by crosswalk fuzzing: re.error escaped from mapping and layout."""
+    from migharmony.crosswalk import load
+    from migharmony.errors import CrosswalkError
+
+    cw = wide_crosswalk(["2020"])
+    target = cw
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    with pytest.raises(CrosswalkError, match=message):
+        load(cw)

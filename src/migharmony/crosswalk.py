@@ -210,6 +210,15 @@ def _setting_problems(cw: Crosswalk, setting: Mapping[str, Any], path: KeyPath,
                           rule="crosswalk-caveat")
 
 
+def _pattern_problem(cw: Crosswalk, pattern: str, path: KeyPath, key: str) -> Problem | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return Problem(f"{pattern!r} is not a valid pattern ({exc})", where=cw.where(*path),
+                       key=key, rule="crosswalk-regex")
+    return None
+
+
 def _caveat_code(caveat: str) -> str:
     return caveat.split("[", 1)[0]
 
@@ -230,6 +239,12 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
             yield Problem(f"values.headers: '{ref}' is not a row number",
                           where=cw.where("values", "headers", ref), rule="crosswalk-layout")
         del row
+    value_columns = cw.section("values").get("columns", [])
+    for i, item in enumerate([value_columns] if isinstance(value_columns, str)
+                             else value_columns):
+        if str(item).startswith("~") and (p := _pattern_problem(
+                cw, str(item)[1:], ("values", "columns", i), "values.columns")):
+            yield p
     read = cw.section("read")
     header_rows = {str(r) for r in read.get("header_rows", [])}
     for ref in cw.section("values").get("headers", {}):
@@ -266,11 +281,23 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
                     yield p
         for i, rule in enumerate(spec.get("regex", [])):
             try:
-                re.compile(rule["pattern"])
+                compiled = re.compile(rule["pattern"])
             except re.error as exc:
                 yield Problem(f"{dim} regex {rule['pattern']!r} is not a valid pattern ({exc})",
                               where=cw.where(*path, "regex", i, "pattern"), key=dim,
                               rule="crosswalk-regex")
+                continue
+            try:  # the template is parsed up front, even when nothing matches
+                compiled.sub(rule["code"], "")
+            except (re.error, IndexError) as exc:
+                yield Problem(f"{dim} regex code {rule['code']!r} is not a valid replacement "
+                              f"for {rule['pattern']!r} ({exc}); \\1 inserts the first "
+                              "group in parentheses", where=cw.where(*path, "regex", i, "code"),
+                              key=dim, rule="crosswalk-regex")
+        for i, rule in enumerate(spec.get("exclude", [])):
+            if rule.get("pattern") is not None and (p := _pattern_problem(
+                    cw, rule["pattern"], (*path, "exclude", i, "pattern"), dim)):
+                yield p
         if spec.get("areas") is not None and dim not in AREA_DIMENSIONS:
             yield Problem(f"dimension {dim} asks for area resolution, which only ref_area and "
                           "counterpart_area take", where=cw.where(*path, "areas"), key=dim,
