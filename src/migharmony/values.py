@@ -104,13 +104,13 @@ def parse_one(raw: Any, *, symbols: Mapping[str, Mapping[str, Any]] | None = Non
         return parsed
     if isinstance(raw, int | float) and not (isinstance(raw, float) and math.isnan(raw)):
         try:
-            number = float(raw)  # an int beyond 1e308 overflows
+            as_float = float(raw)  # an int beyond 1e308 overflows
         except OverflowError:
-            number = math.inf
-        if math.isinf(number):
+            as_float = math.inf
+        if math.isinf(as_float):
             parsed.problem, parsed.rule = "an infinite or too large value", "value-not-number"
         else:
-            parsed.value = number
+            parsed.value = as_float
         return parsed
     text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
     text = text.strip(_SPACES + "\t\r\n\"")
