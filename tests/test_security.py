@@ -208,6 +208,11 @@ def test_no_network_access_anywhere(tmp_path, monkeypatch) -> None:
     emit.read_parquet(tmp_path / "o.parquet")
     load("undesa-ims-2020-t1")
     migharmony.vocab.codes("sex")
+    migharmony.areas.match(["France", "Côte d'Ivoire", "566", "Kosovo"])
+    xlsx = SHIPPED.parents[2] / "examples" / "data" / \
+        "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx"
+    real = migharmony.harmonize(xlsx, "undesa-ims-2020-t1", on_collision="reject")
+    assert len(real.data) > 5000
     repr(result)
     result._repr_html_()
     assert attempts == []
