@@ -118,9 +118,48 @@ def wide_tables(draw: st.DrawFn, *, max_rows: int = 8) -> WideTable:
 
 # -- canonical frames -------------------------------------------------------------------
 
-def canonical_frames(*, min_rows: int = 0, max_rows: int = 12) -> st.SearchStrategy[Any]:
-    """Wide tables harmonized: canonical frames with statuses, flags and caveats."""
-    return wide_tables(max_rows=max_rows)
+AGES = ("_T", "Y0T4", "Y5T9", "Y0T14", "Y15T64", "Y_GE65", "Y_LT1", "_U")
+PERIODS = ("2019", "2020", "2020-07", "2020-Q1", "2020-07-01")
+CAVEATS = ("", "estimated", "refugees-added;source-note[12]", "basis-mixed;imputed")
+
+
+@st.composite
+def canonical_frames(draw: st.DrawFn, *, min_rows: int = 0, max_rows: int = 12) -> pd.DataFrame:
+    """Canonical frames as ``harmonize`` returns them (valid against the schema, unique keys):
+    every coded column drawn from its vocabulary, values with missing ones, statuses,
+    flags (some starting with a formula character), caveats, unit multipliers, lineage."""
+    from migharmony import schema, vocab
+
+    def code(dimension: str) -> st.SearchStrategy[str]:
+        return st.sampled_from(vocab.codes(dimension))
+
+    row = st.fixed_dictionaries({
+        "ref_area": st.sampled_from(AREAS), "counterpart_area": st.sampled_from(
+            ("_T", "_U", "FOR", "NGA", "FRA")),
+        "time_period": st.sampled_from(PERIODS), "measure": code("measure"),
+        "migr_basis": code("migr_basis"), "residence_rule": code("residence_rule"),
+        "source_type": code("source_type"), "ref_date_type": code("ref_date_type"),
+        "pop_type": code("pop_type"), "sex": code("sex"), "age": st.sampled_from(AGES),
+        "obs_value": st.one_of(st.none(), st.integers(0, 10**9).map(float),
+                               st.floats(0, 1e12, allow_nan=False)),
+        "unit_measure": code("unit_measure"), "unit_mult": st.sampled_from([0, 0, 3, 6]),
+        "obs_status": code("obs_status"), "conf_status": code("conf_status"),
+        "obs_flags": st.sampled_from(["", "p", "..", "-", "~", "e c"]),
+        "obs_count": st.one_of(st.none(), st.integers(0, 10**6)),
+        "caveats": st.sampled_from(CAVEATS),
+        "source_id": st.sampled_from(["undesa-ims-2020-t1", "test-wide"]),
+        "source_ref": st.sampled_from(["Table 1!L81", "C2", "row 12, column E"]),
+    })
+    rows = draw(st.lists(row, min_size=min_rows, max_size=max_rows,
+                         unique_by=lambda r: tuple(r[k] for k in schema.KEY)))
+    frame = pd.DataFrame(rows, columns=[c.name for c in schema.COLUMNS if c.name not in
+                                        ("age_low", "age_high")])
+    ages = vocab.age_intervals(frame["age"].fillna("_U"))
+    frame["age_low"] = ages["age_low"].to_numpy()
+    frame["age_high"] = ages["age_high"].to_numpy()
+    for spec in schema.COLUMNS:
+        frame[spec.name] = frame[spec.name].astype(schema.dtype(spec))
+    return schema.order(frame).reset_index(drop=True)
 
 
 def text_attack_values() -> st.SearchStrategy[str]:

@@ -24,7 +24,14 @@ from hypothesis import strategies as st
 import migharmony
 from migharmony.emit import read_parquet
 from migharmony.values import parse_one
-from strategies import WideTable, cell_ref, examples, wide_crosswalk, wide_tables
+from strategies import (
+    WideTable,
+    canonical_frames,
+    cell_ref,
+    examples,
+    wide_crosswalk,
+    wide_tables,
+)
 
 FAST = settings(max_examples=examples(30), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -194,3 +201,22 @@ def test_the_identity_crosswalk_reads_a_real_harmonized_table(tmp_path) -> None:
     pd.testing.assert_frame_equal(first.data, again.data)
     by_folder = migharmony.harmonize(tmp_path, "migharmony-canonical-csv")  # source.files
     pd.testing.assert_frame_equal(first.data, by_folder.data)
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(canonical_frames(max_rows=15))
+def test_any_canonical_frame_survives_csv_and_the_identity_crosswalk(frame) -> None:
+    from migharmony import schema
+    from migharmony.result import HarmonizedResult
+
+    assert len(schema.validate(frame)) == 0  # the strategy makes valid frames
+    result = HarmonizedResult(data=frame, rejected=pd.DataFrame(), metadata={
+        "source_id": "test", "source": {"licence": "CC0-1.0"}})
+    with tempfile.TemporaryDirectory() as tmp:
+        again = _canonical_round_trip(result, Path(tmp))
+        result.to_parquet(Path(tmp) / "f.parquet")
+        from_parquet = read_parquet(Path(tmp) / "f.parquet")
+    assert len(again.rejected) == 0, again.rejected.to_dict("records")
+    pd.testing.assert_frame_equal(frame, again.data)
+    from_parquet.attrs = {}
+    pd.testing.assert_frame_equal(frame, from_parquet)
