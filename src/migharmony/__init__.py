@@ -26,21 +26,42 @@ _LAZY: dict[str, str] = {
     "crosswalks": "crosswalks",
     "errors": "errors",
     "schema": "schema",
-    "harmonize": "harmonize:harmonize",
+    "harmonize": "pipeline:harmonize",
     "HarmonizedResult": "result:HarmonizedResult",
-    "gaps": "gaps:gaps",
+    "gaps": "disaggregation:gaps",
     "regroup_ages": "ages:regroup_ages",
     "aggregate_areas": "aggregate:aggregate_areas",
-    "combine": "compare:combine",
-    "compare": "compare:compare",
+    "combine": "comparability:combine",
+    "compare": "comparability:compare",
     "MigharmonyError": "errors:MigharmonyError",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "HarmonizedResult",
+    "MigharmonyError",
+    "__version__",
+    "aggregate_areas",
+    "areas",
+    "combine",
+    "compare",
+    "crosswalks",
+    "errors",
+    "gaps",
+    "harmonize",
+    "regroup_ages",
+    "schema",
+    "vocab",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import areas, crosswalks, errors, schema, vocab
-    from .errors import MigharmonyError
+    from . import areas as areas
+    from . import crosswalks as crosswalks
+    from . import errors as errors
+    from . import schema as schema
+    from . import vocab as vocab
+    from .errors import MigharmonyError as MigharmonyError
+    from .pipeline import harmonize as harmonize
+    from .result import HarmonizedResult as HarmonizedResult
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ def data_dir(kind: DataKind) -> Path:
         return checkout
     raise MigharmonyError(
         f"migharmony cannot find its {kind}/ folder (looked in {packaged} and {checkout}). "
-        "The installation is incomplete: reinstall with `pip install --force-reinstall migharmony`, "
+        "The installation is incomplete: reinstall with "
+        "`pip install --force-reinstall migharmony`, "
         "or from a source checkout with `pip install -e .`."
     )

@@ -109,8 +109,18 @@ def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
                              "this file holds something else")
     result = Crosswalk(data=doc.data, name=doc.name, path=path, doc=doc)
     problems = list(_schema_problems(result))
-    if not problems:
-        problems.extend(_meaning_problems(result))
+    # Meaning checks run even when the structure has mistakes, so that one load lists
+    # every problem; a part too malformed to check is left to the schema messages.
+    meaning = _meaning_problems(result)
+    while True:
+        try:
+            problems.append(next(meaning))
+        except StopIteration:
+            break
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            if not problems:
+                raise
+            break
     if problems:
         raise CrosswalkError(
             f"{doc.name}: {len(problems)} problem(s) in the crosswalk; fix them and load again",
@@ -152,6 +162,16 @@ def _validator() -> Any:
 def _schema_problems(cw: Crosswalk) -> Iterator[Problem]:
     for error in sorted(_validator().iter_errors(cw.data), key=lambda e: list(map(str, e.path))):
         path: KeyPath = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for name in sorted(set(error.instance) - set(allowed)):
+                near = did_you_mean(name, allowed)
+                key = ".".join(map(str, (*path, name)))
+                yield Problem(f"{key}: unknown key '{name}'"
+                              + (f"; did you mean '{near[0]}'?" if near else "")
+                              + f" (allowed here: {', '.join(allowed)})",
+                              where=cw.where(*path, name), key=key, rule="crosswalk-schema")
+            continue
         yield Problem(_schema_message(error, path), where=cw.where(*path),
                       key=".".join(map(str, path)), rule="crosswalk-schema")
 
@@ -169,7 +189,8 @@ def _schema_message(error: Any, path: KeyPath) -> str:
     if error.validator == "required":
         return f"{key}: {error.message.replace('is a required property', 'is required')}"
     if error.validator == "enum":
-        return f"{key}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{key}: {error.instance!r} is not one of {allowed}"
     if error.validator == "const":
         return f"{key}: must be {error.validator_value!r} (found {error.instance!r})"
     return f"{key}: {error.message}"
@@ -185,7 +206,8 @@ def _vocab_problem(cw: Crosswalk, dimension: str, code: object, path: KeyPath,
     if vocab.is_code(dimension, code):
         return None
     near = did_you_mean(code, vocab.codes(dimension))
-    hint = f"; did you mean '{near[0]}'?" if near else f"; codes are {', '.join(vocab.codes(dimension))}"
+    hint = (f"; did you mean '{near[0]}'?" if near
+            else f"; codes are {', '.join(vocab.codes(dimension))}")
     return Problem(f"{context} maps to '{code}', which is not in vocab/{dimension}{hint}",
                    where=cw.where(*path), key=dimension, rule="crosswalk-code")
 
@@ -227,7 +249,8 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     from .schema import BY_NAME
 
     columns = cw.section("columns")
-    named = set(columns.values())
+    # Header texts copied into a column (values.header_columns) are named columns too.
+    named = set(columns.values()) | set(cw.section("values").get("header_columns", {}).values())
     header_dims = set(cw.section("values").get("headers", {}).values())
 
     yield from _setting_problems(cw, cw.definitions, ("definitions",), "definitions:")
@@ -326,6 +349,8 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     if notes.get("caveat"):
         yield from _setting_problems(cw, {"caveats": [notes["caveat"]]}, ("notes", "caveat"),
                                      "notes:")
+    yield from _format_problems(cw, named)
+
     from ._paths import path_problem
 
     for i, name in enumerate(cw.source.get("files", [])):
@@ -336,3 +361,23 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
         if not _LETTERS.match(str(key)) and cw.section("read").get("format") in ("xlsx", "xls"):
             yield Problem(f"columns: '{key}' is not a column letter (A, B, ..., AA)",
                           where=cw.where("columns", key), rule="crosswalk-column")
+
+
+def _format_problems(cw: Crosswalk, named: set[str]) -> Iterator[Problem]:
+    """Checks of the keys for records and non-disaggregated zeros (docs/formats.md)."""
+    weight = cw.section("records").get("weight")
+    if weight is not None and weight not in named:
+        near = did_you_mean(weight, sorted(named))
+        yield Problem(f"records.weight '{weight}' is not a column named under `columns`"
+                      + (f"; did you mean '{near[0]}'?" if near else ""),
+                      where=cw.where("records", "weight"), rule="crosswalk-column")
+    dims = cw.dimensions()
+    for i, rule in enumerate(cw.data.get("not_disaggregated", [])):
+        for dim in rule["total"]:
+            if dim not in dims:
+                yield Problem(f"not_disaggregated[{i}].total: '{dim}' is not a dimension of the "
+                              "crosswalk", where=cw.where("not_disaggregated", i, "total", dim),
+                              rule="crosswalk-column")
+        if "set" in rule:
+            yield from _setting_problems(cw, rule["set"], ("not_disaggregated", i, "set"),
+                                         f"not_disaggregated[{i}]")

@@ -31,7 +31,7 @@ def _index() -> dict[str, Path]:
     return found
 
 
-def list() -> builtins.list[str]:  # noqa: A001 - the issue asks for crosswalks.list()
+def list() -> builtins.list[str]:
     """Ids of the shipped crosswalks, sorted."""
     return sorted(_index())
 

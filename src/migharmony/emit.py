@@ -229,14 +229,13 @@ def write_excel(result: HarmonizedResult, path: str | Path) -> Path:
 
     rows = _flatten(result.metadata)
     meta = pd.DataFrame(rows, columns=["key", "value"])
-    with atomic_path(path) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            data = result.data.copy()
-            data.attrs = {}
-            neutralise(data).to_excel(writer, sheet_name="data", index=False)
-            neutralise(result.rejected).to_excel(writer, sheet_name="rejected", index=False)
-            neutralise(result.caveats()).to_excel(writer, sheet_name="caveats", index=False)
-            neutralise(meta).to_excel(writer, sheet_name="metadata", index=False)
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        data = result.data.copy()
+        data.attrs = {}
+        neutralise(data).to_excel(writer, sheet_name="data", index=False)
+        neutralise(result.rejected).to_excel(writer, sheet_name="rejected", index=False)
+        neutralise(result.caveats()).to_excel(writer, sheet_name="caveats", index=False)
+        neutralise(meta).to_excel(writer, sheet_name="metadata", index=False)
     return Path(path)
 
 

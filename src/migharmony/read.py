@@ -25,7 +25,7 @@ from .errors import Problem, ReadError, SourceNotFoundError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Grid", "column_letter", "column_index", "read_grid"]
+__all__ = ["Grid", "column_index", "column_letter", "read_grid"]
 
 #: Refuse xlsx files whose parts decompress beyond this many bytes (raise with max_bytes=).
 MAX_UNZIPPED_BYTES = 1_000_000_000
@@ -256,7 +256,7 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
     for r in range(ws.nrows):
         values = []
         for cell in ws.row(r):
-            if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                 values.append(None)
             elif cell.ctype == xlrd.XL_CELL_NUMBER and float(cell.value).is_integer():
                 values.append(int(cell.value))
@@ -285,7 +285,7 @@ def detect_encoding(sample: bytes) -> str:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
         # A multi-byte character cut at the end of the sample is still UTF-8.
-        if exc.start < len(sample) - 3:
+        if exc.reason != "unexpected end of data" or exc.start < len(sample) - 3:
             return "cp1252"
     return "utf-8"
 

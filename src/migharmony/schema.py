@@ -130,9 +130,17 @@ def order(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     return frame[names]
 
 
+#: Columns analysis functions add beside the canonical ones; they are not breakdowns.
+ANNOTATIONS: tuple[str, ...] = ("comparability",)
+
+
 def extra_dimensions(frame: pd.DataFrame) -> tuple[str, ...]:
-    """Breakdown columns of *frame* that are not canonical (declared by its crosswalk)."""
-    return tuple(c for c in frame.columns if c not in BY_NAME and not c.endswith("_label"))
+    """Breakdown columns of *frame* that are not canonical (declared by its crosswalk).
+
+    Label columns (``sex_label``) and annotations (``comparability``) are not breakdowns.
+    """
+    return tuple(c for c in frame.columns
+                 if c not in BY_NAME and c not in ANNOTATIONS and not c.endswith("_label"))
 
 
 def key(frame: pd.DataFrame) -> list[str]:
@@ -166,6 +174,8 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
                                        coerce=False)
     for name in extra:
         columns[name] = pa.Column(dtype(BY_NAME["ref_area"]), nullable=False)
+    for name in ANNOTATIONS:
+        columns[name] = pa.Column(dtype(BY_NAME["ref_area"]), nullable=True, required=False)
     return pa.DataFrameSchema(
         columns, strict=True, ordered=False, name="migharmony canonical observations",
         unique=[*KEY, *extra] if unique else None,
@@ -211,7 +221,7 @@ def validate(frame: pd.DataFrame, *, unique: bool = True) -> pd.DataFrame:
             "value": cases["failure_case"].astype("str"),
             "index": cases["index"],
         })
-        refs = frame["source_ref"] if "source_ref" in frame else None
+        refs = frame.get("source_ref", None)
         if refs is not None:
             idx = out["index"]
             known = idx.isin(frame.index)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["parse", "parse_one", "Parsed"]
+__all__ = ["Parsed", "parse", "parse_one"]
 
 _SPACES = "\u00a0\u202f\u2009 "
 _NUMBER_FLAGS = re.compile(

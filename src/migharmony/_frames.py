@@ -1,0 +1,102 @@
+"""Small helpers shared by the analysis modules (gaps, checks, ages, aggregate, compare).
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"caveats": ["b;a", "", "a"]})
+>>> join_caveats(frame["caveats"], pd.Series(["c", "", "a[1]"])).tolist()
+['a;b;c', '', 'a;a[1]']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from .schema import CAVEAT_SEP
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: Codes that mean "all" in a breakdown.
+TOTAL = "_T"
+#: Columns that describe how a figure was defined (its definition signature).
+DEFINITION: tuple[str, ...] = ("migr_basis", "residence_rule", "source_type", "ref_date_type")
+#: Columns that are not part of an observation's identity.
+NON_KEY_AGE = ("age_low", "age_high")
+
+
+def as_frame(data: Any) -> pd.DataFrame:
+    """The DataFrame behind *data*: a DataFrame, or any object with a ``.data`` frame.
+
+    A harmonized result's ``.metadata`` (when it is a mapping) is kept in
+    ``attrs["migharmony"]`` unless the frame already carries it.
+
+    >>> import pandas as pd
+    >>> class Result:
+    ...     data = pd.DataFrame({"x": [1]})
+    ...     metadata = {"source_id": "demo"}
+    >>> as_frame(Result()).attrs["migharmony"]["source_id"]
+    'demo'
+    """
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return data
+    frame = getattr(data, "data", None)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"expected a DataFrame or a result with a .data DataFrame, "
+                        f"got {type(data).__name__}")
+    metadata = getattr(data, "metadata", None)
+    if isinstance(metadata, dict) and "migharmony" not in frame.attrs:
+        frame = frame.copy(deep=False)
+        frame.attrs["migharmony"] = dict(metadata)
+    return frame
+
+
+def require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise a ValueError naming the columns *what* needs and *frame* lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} needs the column(s) {', '.join(missing)}; is this a "
+                         "harmonized (canonical) frame?")
+
+
+def text(series: pd.Series) -> pd.Series:
+    """*series* as text with missing values as empty strings."""
+    return series.astype("str").fillna("").where(series.notna(), "")
+
+
+def join_caveats(*columns: pd.Series) -> pd.Series:
+    """Union of ';'-joined caveat columns, row by row, sorted and without duplicates."""
+    import pandas as pd
+
+    if not columns:
+        raise ValueError("join_caveats needs at least one column")
+    index = columns[0].index
+    joined = text(columns[0])
+    for col in columns[1:]:
+        joined = joined + CAVEAT_SEP + text(col.reindex(index))
+    parts = joined.str.split(CAVEAT_SEP).explode()
+    parts = parts[parts.str.len() > 0]
+    if parts.empty:
+        return pd.Series("", index=index, dtype="str")
+    parts = parts.groupby(level=0).unique().map(lambda v: CAVEAT_SEP.join(sorted(v)))
+    return parts.reindex(index, fill_value="").astype("str")
+
+
+def add_caveat(caveats: pd.Series, code: pd.Series | str, where: pd.Series | None = None
+               ) -> pd.Series:
+    """Add caveat *code* (one text or one per row) to *caveats*, where *where* is true."""
+    import pandas as pd
+
+    new = code if isinstance(code, pd.Series) else pd.Series(code, index=caveats.index)
+    new = text(new)
+    if where is not None:
+        new = new.where(where.reindex(caveats.index, fill_value=False).astype(bool), "")
+    return join_caveats(caveats, new)
+
+
+def key_columns(frame: pd.DataFrame) -> list[str]:
+    """The observation key of *frame* (canonical key plus extra breakdowns), as present."""
+    from . import schema
+
+    return [c for c in schema.key(frame) if c in frame.columns]

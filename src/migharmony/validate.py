@@ -1,0 +1,110 @@
+"""Check source cells against what their crosswalk declares, through one pandera schema.
+
+Each step of the pipeline knows, for every cell, whether it passed its own test
+(the value reads as a number or a declared symbol; the sex label is mapped; the
+row's "Type of data" is listed...). This module turns those tests into the checks
+of one lazy pandera ``DataFrameSchema`` over the raw cells, so that a single
+validation collects **every** problem of **every** cell, each with its rule code,
+location, value and reason; a cell with three problems is reported three times.
+
+>>> import pandas as pd
+>>> cells = pd.DataFrame({"_ref": ["A1", "A2"], "_raw": ["12", "x"], "sex": ["T", "?"]})
+>>> checks = [
+...     CellCheck("value-not-number", "_raw", pd.Series([True, False]),
+...               pd.Series([None, "not a number: 'x'"])),
+...     CellCheck("unmapped-sex", "sex", pd.Series([True, False]),
+...               pd.Series([None, "sex label '?' is not mapped"])),
+... ]
+>>> check_cells(cells, checks)[["source_ref", "rule", "value"]].values.tolist()
+[['A2', 'value-not-number', 'x'], ['A2', 'unmapped-sex', '?']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["PROBLEM_COLUMNS", "CellCheck", "check_cells", "first_problem"]
+
+PROBLEM_COLUMNS = ("source_ref", "column", "rule", "value", "reason")
+
+
+@dataclass(frozen=True)
+class CellCheck:
+    """One test over the cells: ``ok`` is True where a cell passes; ``reason`` says why
+    it fails where it does not (aligned with the cells)."""
+
+    rule: str
+    column: str
+    ok: pd.Series
+    reason: pd.Series
+
+
+def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFrame:
+    """Every failure of every check, in cell order then check order.
+
+    Columns: ``source_ref``, ``column``, ``rule``, ``value`` (the cell's text in that
+    column) and ``reason``; the index is the cell's index in *cells*.
+    """
+    import pandas as pd
+    import pandera.errors as pe
+    import pandera.pandas as pa
+
+    if not checks or cells.empty:
+        return _empty()
+    # One pandera column per (check, column) pair: pandera checks a column at a time.
+    frame = pd.DataFrame(index=cells.index)
+    columns: dict[str, pa.Column] = {}
+    for i, check in enumerate(checks):
+        key = f"{i}:{check.column}"
+        frame[key] = cells[check.column] if check.column in cells else ""
+        ok = check.ok.reindex(cells.index, fill_value=True).astype(bool)
+        columns[key] = pa.Column(checks=pa.Check(lambda _s, ok=ok: ok, name=check.rule,
+                                                 error=check.rule), nullable=True,
+                                 coerce=False)
+    schema = pa.DataFrameSchema(columns, name="source cells as the crosswalk declares them")
+    try:
+        schema.validate(frame, lazy=True)
+    except pe.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        order = {f"{i}:{c.column}": i for i, c in enumerate(checks)}
+        idx = cases["index"].to_numpy()
+        which = [order[str(c)] for c in cases["column"]]
+        out = pd.DataFrame({
+            "source_ref": cells["_ref"].reindex(idx).astype("str").to_numpy(),
+            "column": [checks[w].column for w in which],
+            "rule": [checks[w].rule for w in which],
+            "value": [_text(cells.at[i, checks[w].column]) if checks[w].column in cells
+                      else "" for i, w in zip(idx, which, strict=True)],
+            "reason": [checks[w].reason.get(i) for i, w in zip(idx, which, strict=True)],
+            "_order": which,
+        }, index=pd.Index(idx, name=None))
+        out = out.sort_index(kind="stable").sort_values("_order", kind="stable")
+        out = out.sort_index(kind="stable").drop(columns="_order")
+        return out.astype({"source_ref": "str", "column": "str", "rule": "str",
+                           "value": "str", "reason": "str"})
+    return _empty()
+
+
+def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """The first problem's reason and rule for each cell of *index* (NA where none)."""
+    first = problems[~problems.index.duplicated(keep="first")]
+    return (first["reason"].reindex(index).astype("str"),
+            first["rule"].reindex(index).astype("str"))
+
+
+def _text(value: object) -> str:
+    from .layout import text
+
+    return text(value)
+
+
+def _empty() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype="str") for c in PROBLEM_COLUMNS})

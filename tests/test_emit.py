@@ -1,0 +1,64 @@
+"""Writers keep values and metadata: Parquet, CSV + Data Package, SDMX-CSV, Excel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import migharmony
+from migharmony.emit import read_parquet
+from pipeline_frames import SMALL_CROSSWALK
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def result() -> migharmony.HarmonizedResult:
+    return migharmony.harmonize(DATA / "small_wide.csv", SMALL_CROSSWALK)
+
+
+def test_parquet_round_trip_keeps_values_and_metadata(result, tmp_path: Path) -> None:
+    path = result.to_parquet(tmp_path / "out.parquet")
+    back = read_parquet(path)
+    pd.testing.assert_frame_equal(back.reset_index(drop=True), result.data, check_dtype=False,
+                                  check_like=False)
+    meta = back.attrs["migharmony"]
+    assert meta["source"]["producer"] == "Test office"
+    assert meta["definitions"]["migr_basis"] == "CIT"
+    assert meta["crosswalk"]["id"] == "test-small-wide"
+    assert meta["vocabulary_version"] == migharmony.vocab.version()
+
+
+def test_csv_writes_a_valid_data_package(result, tmp_path: Path) -> None:
+    frictionless = pytest.importorskip("frictionless")
+    path = result.to_csv(tmp_path / "out.csv")
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"][0]["name"] == "CC0-1.0"
+    assert package["migharmony"]["definitions"]["residence_rule"] == "R12"
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])
+    back = pd.read_csv(path, dtype={"time_period": str})
+    assert back["obs_value"].sum() == pytest.approx(result.data["obs_value"].sum())
+
+
+def test_sdmx_csv_is_read_back_by_an_sdmx_library(result, tmp_path: Path) -> None:
+    pysdmx_io = pytest.importorskip("pysdmx.io")
+    path = result.to_sdmx_csv(tmp_path / "out.sdmx.csv")
+    message = pysdmx_io.read_sdmx(str(path))
+    frame = message.data[0].data
+    assert len(frame) == len(result.data)
+    assert set(frame["REF_AREA"]) == set(result.data["ref_area"])
+    values = [float(v) for v in frame["OBS_VALUE"] if str(v) not in ("", "nan", "<NA>")]
+    assert sum(values) == pytest.approx(result.data["obs_value"].sum())
+
+
+def test_excel_has_data_rejected_caveats_and_metadata(result, tmp_path: Path) -> None:
+    path = result.to_excel(tmp_path / "out.xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert set(sheets) == {"data", "rejected", "caveats", "metadata"}
+    assert len(sheets["data"]) == len(result.data)
+    # the rejected '=1+1' is written as text, never as a formula
+    assert sheets["rejected"]["source_value"].tolist() == ["'=1+1"]

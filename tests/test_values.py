@@ -1,0 +1,80 @@
+"""Reading values as producers write them: separators, glued flags, symbols."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from migharmony.values import parse, parse_one
+
+FLAGS = {"p": {"obs_status": "P"}, "e": {"obs_status": "E"}, "b": {"obs_status": "B"},
+         "c": {"conf_status": "C", "value": None}}
+SYMBOLS = {"..": {"obs_status": "M"}, ":": {"obs_status": "M"}, "~": {"conf_status": "C"}}
+
+
+@pytest.mark.parametrize(("raw", "decimal", "expected"), [
+    ("1,234", ".", 1234.0),
+    ("1.234", ",", 1234.0),
+    ("1 234", ".", 1234.0),
+    ("1\u00a0234", ".", 1234.0),
+    ("1\u202f234,5", ",", 1234.5),
+    ("12,5", ",", 12.5),
+    ("1e+05", ".", 100000.0),
+    ("\"1,234\"", ".", 1234.0),
+    ("-3", ".", -3.0),
+    ("\u22123", ".", -3.0),
+    (42, ".", 42.0),
+    (2.5, ".", 2.5),
+])
+def test_numbers_in_every_spelling(raw: object, decimal: str, expected: float) -> None:
+    assert parse_one(raw, decimal=decimal).value == expected
+
+
+def test_glued_flags_are_split_and_all_kept() -> None:
+    parsed = parse_one("12.5bep", flags=FLAGS, precedence={"B": 1, "E": 19, "P": 20})
+    assert parsed.value == 12.5
+    assert parsed.flags == "bep"
+    assert parsed.obs_status == "B"  # break wins over estimated and provisional
+
+
+def test_symbol_with_flag() -> None:
+    parsed = parse_one(": c", symbols=SYMBOLS, flags=FLAGS)
+    assert parsed.value is None
+    assert parsed.obs_status == "M"
+    assert parsed.conf_status == "C"
+    assert parsed.flags == ": c"
+
+
+@pytest.mark.parametrize(("raw", "rule"), [
+    ("abc", "value-not-number"),
+    ("12 x", "value-unknown-flag"),
+    ("", "value-empty"),
+    (None, "value-empty"),
+    ("1,2,3", "value-not-number"),
+    (True, "value-not-number"),
+    (float("inf"), "value-not-number"),
+])
+def test_unreadable_cells_say_why(raw: object, rule: str) -> None:
+    parsed = parse_one(raw, decimal=",", flags=FLAGS)
+    assert parsed.problem
+    assert parsed.rule == rule
+
+
+def test_vectorised_parse_matches_one_by_one() -> None:
+    raw = pd.Series(["1 234", "..", "56 p", 7, "x", "56 p"])
+    out = parse(raw, symbols=SYMBOLS, flags=FLAGS)
+    for i, value in enumerate(raw):
+        one = parse_one(value, symbols=SYMBOLS, flags=FLAGS)
+        got = out["value"].iloc[i]
+        assert (pd.isna(got) and one.value is None) or got == one.value
+        assert out["obs_status"].iloc[i] == one.obs_status
+    assert out.index.equals(raw.index)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_thousands_separators_round_trip(n: int) -> None:
+    for sep, decimal in ((",", "."), (".", ","), (" ", "."), ("\u00a0", ",")):
+        text = f"{n:,}".replace(",", sep)
+        assert parse_one(text, decimal=decimal).value == float(n)
