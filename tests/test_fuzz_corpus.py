@@ -11,7 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).with_name("fuzz_corpus")
-CASES = sorted(p for p in CORPUS.iterdir() if p.suffix not in (".json", ".md"))
+CASES = sorted(p for p in CORPUS.iterdir()
+               if p.suffix != ".md" and not p.name.endswith(".meta.json"))
+
+
+def _meta(case: Path) -> Path:
+    return case.with_name(case.name[: -len(case.suffix)] + ".meta.json")
 
 
 def _fuzz():  # tools/fuzz.py is a script, not part of the package
@@ -27,12 +32,12 @@ def _fuzz():  # tools/fuzz.py is a script, not part of the package
 def test_the_corpus_is_not_empty() -> None:
     assert len(CASES) >= 3
     for case in CASES:
-        assert case.with_suffix(".json").is_file(), f"{case.name} has no .json beside it"
+        assert _meta(case).is_file(), f"{case.name} has no .meta.json beside it"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_corpus_input_harmonizes_or_fails_cleanly(case: Path) -> None:
-    meta = json.loads(case.with_suffix(".json").read_text(encoding="utf-8"))
+    meta = json.loads(_meta(case).read_text(encoding="utf-8"))
     status, error, seconds, detail = _fuzz().run_input(case, meta["crosswalk"], timeout=10)
     assert status in ("ok", "error"), f"{case.name}: {error}\n{detail}"
     assert seconds < 10

@@ -4,7 +4,8 @@ Every mutated input must either harmonize or raise a ``MigharmonyError`` within 
 time bound; anything else (a bare ``KeyError``, a pandas or openpyxl internal, a
 hang) is a bug. Seeds are the UN DESA workbooks in ``examples/data`` (cut down to
 their first rows so that a run is quick, and whole with ``--full``), a CSV written
-from one of them, small CSV and JSON samples, and a crosswalk.
+from one of them, a small semicolon CSV, the JSON-stat, SDMX-JSON, legacy XLS and
+CSV examples with their shipped crosswalks, and a crosswalk.
 
 Run by hand::
 
@@ -43,6 +44,13 @@ WORKBOOKS = (
     ("UN_DESA_IMS2024_stock_by_sex_and_destination.xlsx", "undesa-ims-2024-t1"),
 )
 SEED_ROWS = 40  # data rows kept in cut-down workbooks
+#: Further real inputs (file in examples/data, crosswalk id, kind of bytes).
+OTHER_SEEDS = (
+    ("eurostat_migr_pop1ctz.json", "eurostat-migr_pop1ctz", "json"),
+    ("MEX_B14.json", "oecd-mig-b14-sdmxjson", "json"),
+    ("eurostat_tgm_tps00157.xls", "eurostat-tgm-tps00157", "xls"),
+    ("unhcr_hdx_demographics.csv", "unhcr-hdx-demographics", "csv"),
+)
 TIMEOUT = 10.0
 
 
@@ -88,7 +96,7 @@ def fuzz_crosswalk(crosswalk_id: str, **read: Any) -> dict[str, Any]:
     from migharmony.crosswalks import path_of
 
     data = copy.deepcopy(load_yaml(path_of(crosswalk_id)).data)
-    data["read"].update(read)
+    data.setdefault("read", {}).update(read)
     if not _has_areas():
         for spec in data["dimensions"].values():
             if spec.pop("areas", None) is not None:
@@ -171,15 +179,10 @@ def build_seeds(workdir: Path, *, full: bool = False) -> list[Seed]:
         "flags": {"p": {"obs_status": "P"}, "c": {"conf_status": "C"}},
     }, "csv"))
 
-    # A JSON sample (harmonized by the cube readers when they are available).
-    json_path = workdir / "sample.json"
-    json_path.write_text(json.dumps({
-        "version": "2.0", "class": "dataset", "id": ["sex", "time"], "size": [2, 2],
-        "dimension": {"sex": {"category": {"index": {"M": 0, "F": 1}}},
-                      "time": {"category": {"index": {"2019": 0, "2020": 1}}}},
-        "value": [1, 2, 3, None]}), encoding="utf-8")
-    seeds.append(Seed("sample-json", json_path, fuzz_crosswalk("undesa-ims-2020-t1",
-                                                               format="auto"), "json"))
+    # Other real inputs with their shipped crosswalks: JSON-stat, SDMX-JSON, legacy XLS, CSV.
+    for filename, cid, kind in OTHER_SEEDS:
+        if (EXAMPLES / filename).is_file():
+            seeds.append(Seed(cid, EXAMPLES / filename, fuzz_crosswalk(cid), kind))
 
     # The crosswalk itself, as YAML text to load.
     from migharmony.crosswalks import path_of
@@ -377,8 +380,10 @@ JSON_MUTATORS: tuple[Mutator, ...] = (
 YAML_MUTATORS: tuple[Mutator, ...] = (
     flip_bytes, random_bytes, truncate, duplicate_chunk, delete_chunk, to_utf16, to_latin1,
     weird_lines, line_endings)
+XLS_MUTATORS: tuple[Mutator, ...] = (
+    flip_bytes, random_bytes, truncate, duplicate_chunk, delete_chunk)
 MUTATORS = {"xlsx": XLSX_MUTATORS, "csv": TEXT_MUTATORS, "json": JSON_MUTATORS,
-            "yaml": YAML_MUTATORS}
+            "yaml": YAML_MUTATORS, "xls": XLS_MUTATORS}
 
 
 def mutate(seed: Seed, data: bytes, rng: random.Random) -> tuple[bytes, str]:
@@ -481,7 +486,7 @@ def save_failure(folder: Path, seed: Seed, data: bytes, outcome: Outcome) -> Pat
     path.write_bytes(data)
     meta = {"seed": seed.name, "mutation": outcome.mutation, "found": outcome.error,
             "crosswalk": seed.crosswalk}
-    (folder / f"{stem}.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
+    (folder / f"{stem}.meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n",
                                          encoding="utf-8")
     return path
 

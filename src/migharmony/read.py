@@ -242,14 +242,22 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
                         "`pip install 'migharmony[xls]'`") from None
     import pandas as pd
 
+    import io
+
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True)
+        # xlrd parses sheets lazily (on_demand): a damaged sheet fails when it is first
+        # touched, so every access to the book is inside the try. Its warnings go to a
+        # buffer, not to stdout.
+        book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True,
+                                  logfile=io.StringIO())
+        hidden = {s.name for s in book.sheets() if getattr(s, "visibility", 0)}
+        name = _pick_sheet(book.sheet_names(), hidden, sheet, path)
+        ws = book.sheet_by_name(name)
+    except ReadError:
+        raise
     except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error...
         raise ReadError(f"{path}: not a readable .xls workbook ({type(exc).__name__}: {exc})"
                         ) from None
-    hidden = {s.name for s in book.sheets() if getattr(s, "visibility", 0)}
-    name = _pick_sheet(book.sheet_names(), hidden, sheet, path)
-    ws = book.sheet_by_name(name)
     if ws.nrows > max_rows:
         raise ReadError(f"{path}: sheet '{name}' has {ws.nrows:,} rows, above {max_rows:,}")
     rows = []
