@@ -150,3 +150,18 @@ def test_bad_patterns_and_templates_are_crosswalk_errors(where, value, message) 
     target[where[-1]] = value
     with pytest.raises(CrosswalkError, match=message):
         load(cw)
+
+
+@pytest.mark.parametrize("payload", ["[" * 100_000 + "]" * 100_000,
+                                     '{"version": "2.0", "class": "dataset", "id": 5}',
+                                     '{"dataSets": [[]], "structure": []}',
+                                     '{"value": [' + "9" * 100_000 + "]}"])
+def test_hostile_json_is_a_read_error(tmp_path, payload: str) -> None:
+    """Found by fuzzing: deep nesting, wrong types and giant numbers in JSON-stat and
+    SDMX-JSON files escaped the cube readers as RecursionError, AttributeError,
+    ValueError."""
+    path = tmp_path / "t.json"
+    path.write_text(payload, encoding="utf-8")
+    for crosswalk in ("eurostat-migr_pop1ctz", "oecd-mig-b14-sdmxjson"):
+        with pytest.raises(MigharmonyError):
+            migharmony.harmonize(path, crosswalk)

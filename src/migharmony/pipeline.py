@@ -94,6 +94,29 @@ def _file_in(folder: Path, cw: Crosswalk) -> Path:
         "path of the table itself")
 
 
+def _read_cube(reader: Any, path: Path, cw: Crosswalk) -> Any:
+    """Run a cube reader; a document it does not expect is a ReadError, whatever breaks.
+
+    JSON and XML documents nest freely and their values may be of any type, so a
+    damaged or hostile file can break a reader anywhere (a RecursionError on deep
+    nesting, an AttributeError on a list where a mapping was expected). The user
+    gets a ReadError naming the file; the reader's own mistake stays in the chain.
+    """
+    from .errors import MigharmonyError, ReadError
+
+    try:
+        return reader(path, cw)
+    except MigharmonyError:
+        raise
+    except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+            OverflowError, UnicodeError) as exc:
+        raise ReadError(
+            f"{path}: cannot read it as the crosswalk's format ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); check that the file is complete and of the format the "
+            "crosswalk expects. If it is, please report this as a bug in migharmony."
+        ) from exc
+
+
 def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     from .layout import Cells, cells_from_grid
     from .read import Grid, read_grid
@@ -109,7 +132,7 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
             raise ReadError(f"{source}: this version of migharmony cannot read JSON, SDMX "
                             "or Parquet tables; convert the table to CSV or XLSX") from None
 
-        cube_cells = cells_from_file(Path(source), cw)
+        cube_cells = _read_cube(cells_from_file, Path(source), cw)
         if cw.section("records"):
             from .records import mark_records
 
