@@ -220,3 +220,15 @@ def test_any_canonical_frame_survives_csv_and_the_identity_crosswalk(frame) -> N
     pd.testing.assert_frame_equal(frame, again.data)
     from_parquet.attrs = {}
     pd.testing.assert_frame_equal(frame, from_parquet)
+
+
+def test_free_text_attributes_keep_their_spaces(tmp_path) -> None:
+    """Found by the idempotence property: an obs_flags of '\\tt' came back as 't'."""
+    table = WideTable(rows=[["Area", "Sex", "2020"], ["AUT", "Men", "1"]],
+                      crosswalk=wide_crosswalk(["2020"]))
+    first = _harmonize(table, tmp_path)
+    first.data["obs_flags"] = "\tt "
+    first.data["source_ref"] = " Table 1!C2"
+    again = _canonical_round_trip(first, tmp_path)
+    assert again.data["obs_flags"].tolist() == ["\tt "]
+    assert again.data["source_ref"].tolist() == [" Table 1!C2"]

@@ -429,8 +429,11 @@ def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame, cw: Crosswalk,
     from .layout import _as_text
 
     for name, column in cw.section("attributes").items():
-        texts = _as_text(frame[column]).str.strip()
+        raw = _as_text(frame[column])
+        texts = raw.str.strip()
         given = texts != ""
+        if name in ("obs_flags", "source_ref", "source_id"):  # free text, kept exactly
+            texts = raw
         if name == "caveats":
             result["caveats"] = _join_caveats([result["caveats"], texts])
         elif name in ("unit_mult", "obs_count"):
