@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .result import HarmonizedResult
 
-__all__ = ["neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel", "write_parquet",
-           "write_sdmx_csv"]
+__all__ = ["neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel",
+           "write_parquet", "write_sdmx_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 METADATA_KEY = b"migharmony"

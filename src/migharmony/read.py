@@ -240,9 +240,9 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
     except ImportError:
         raise ReadError(f"{path}: reading legacy .xls workbooks needs xlrd; install it with "
                         "`pip install 'migharmony[xls]'`") from None
-    import pandas as pd
-
     import io
+
+    import pandas as pd
 
     try:
         # xlrd parses sheets lazily (on_demand): a damaged sheet fails when it is first
