@@ -122,7 +122,11 @@ def load_yaml(source: str | Path, *, name: str | None = None) -> YamlDocument:
         text = source
     doc = YamlDocument(data=None, name=label)
     problems: list[Problem] = []
-    loader = _SafeLoader(text)
+    try:
+        loader = _SafeLoader(text)  # refuses control characters: inside the try
+    except yaml.YAMLError as exc:
+        raise MigharmonyError(f"{label}: this is not valid YAML text ({exc}); remove the "
+                              "control characters or save the file again as UTF-8") from None
     try:
         node = loader.get_single_node()
         if node is None:

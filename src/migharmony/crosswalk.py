@@ -103,6 +103,9 @@ def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
     """
     if isinstance(crosswalk, Crosswalk):
         return crosswalk
+    if not isinstance(crosswalk, str | Path | Mapping):
+        raise CrosswalkError(f"a crosswalk is a shipped id, the path of a YAML file or a "
+                             f"mapping, not {type(crosswalk).__name__}")
     if isinstance(crosswalk, Mapping):
         doc = YamlDocument(data=dict(crosswalk), name="<crosswalk mapping>")
         path = None
@@ -240,6 +243,67 @@ def _setting_problems(cw: Crosswalk, setting: Mapping[str, Any], path: KeyPath,
                           rule="crosswalk-caveat")
 
 
+def _pattern_problem(cw: Crosswalk, pattern: str, path: KeyPath, key: str) -> Problem | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return Problem(f"{pattern!r} is not a valid pattern ({exc})", where=cw.where(*path),
+                       key=key, rule="crosswalk-regex")
+    return None
+
+
+def _regex_problems(cw: Crosswalk, dim: str, spec: Mapping[str, Any],
+                    path: KeyPath) -> Iterator[Problem]:
+    """Patterns and replacement templates of one dimension, compiled now, not mid-run."""
+    for i, rule in enumerate(spec.get("regex", [])):
+        try:
+            compiled = re.compile(rule["pattern"])
+        except re.error as exc:
+            yield Problem(f"{dim} regex {rule['pattern']!r} is not a valid pattern ({exc})",
+                          where=cw.where(*path, "regex", i, "pattern"), key=dim,
+                          rule="crosswalk-regex")
+            continue
+        try:  # the template is parsed up front, even when nothing matches
+            compiled.sub(rule["code"], "")
+        except (re.error, IndexError) as exc:
+            yield Problem(f"{dim} regex code {rule['code']!r} is not a valid replacement "
+                          f"for {rule['pattern']!r} ({exc}); \\1 inserts the first "
+                          "group in parentheses", where=cw.where(*path, "regex", i, "code"),
+                          key=dim, rule="crosswalk-regex")
+    for i, rule in enumerate(spec.get("exclude", [])):
+        if rule.get("pattern") is not None and (p := _pattern_problem(
+                cw, rule["pattern"], (*path, "exclude", i, "pattern"), dim)):
+            yield p
+
+
+def _attribute_problems(cw: Crosswalk, named: set[str]) -> Iterator[Problem]:
+    for attribute, column in cw.section("attributes").items():
+        if column not in named:
+            near = did_you_mean(str(column), sorted(named))
+            yield Problem(f"attributes.{attribute} reads '{column}', which is not a column named "
+                          "under `columns`" + (f"; did you mean '{near[0]}'?" if near else ""),
+                          where=cw.where("attributes", attribute), rule="crosswalk-column")
+
+
+def _value_column_problems(cw: Crosswalk) -> Iterator[Problem]:
+    value_columns = cw.section("values").get("columns", [])
+    for i, item in enumerate([value_columns] if isinstance(value_columns, str)
+                             else value_columns):
+        if str(item).startswith("~") and (p := _pattern_problem(
+                cw, str(item)[1:], ("values", "columns", i), "values.columns")):
+            yield p
+
+
+def _file_problems(cw: Crosswalk) -> Iterator[Problem]:
+    """File names in a crosswalk may not lead outside its folder (see migharmony._paths)."""
+    from ._paths import path_problem
+
+    for i, name in enumerate(cw.source.get("files", [])):
+        if (why := path_problem(name)) is not None:
+            yield Problem(f"source.files: {name!r}: {why}", where=cw.where("source", "files", i),
+                          key="source.files", rule="crosswalk-path")
+
+
 def _caveat_code(caveat: str) -> str:
     return caveat.split("[", 1)[0]
 
@@ -261,6 +325,7 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
             yield Problem(f"values.headers: '{ref}' is not a row number",
                           where=cw.where("values", "headers", ref), rule="crosswalk-layout")
         del row
+    yield from _value_column_problems(cw)
     read = cw.section("read")
     header_rows = {str(r) for r in read.get("header_rows", [])}
     for ref in cw.section("values").get("headers", {}):
@@ -295,13 +360,7 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
                                    f"{dim} code '{label}'")
                 if p:
                     yield p
-        for i, rule in enumerate(spec.get("regex", [])):
-            try:
-                re.compile(rule["pattern"])
-            except re.error as exc:
-                yield Problem(f"{dim} regex {rule['pattern']!r} is not a valid pattern ({exc})",
-                              where=cw.where(*path, "regex", i, "pattern"), key=dim,
-                              rule="crosswalk-regex")
+        yield from _regex_problems(cw, dim, spec, path)
         if spec.get("areas") is not None and dim not in AREA_DIMENSIONS:
             yield Problem(f"dimension {dim} asks for area resolution, which only ref_area and "
                           "counterpart_area take", where=cw.where(*path, "areas"), key=dim,
@@ -317,6 +376,7 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     for section in ("symbols", "flags"):
         for symbol, setting in cw.section(section).items():
             yield from _setting_problems(cw, setting, (section, symbol), f"{section} '{symbol}'")
+    yield from _attribute_problems(cw, named)
     notes = cw.section("notes")
     if notes and notes.get("from") not in named:
         yield Problem(f"notes come from '{notes.get('from')}', which is not a column named under "
@@ -325,6 +385,8 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
         yield from _setting_problems(cw, {"caveats": [notes["caveat"]]}, ("notes", "caveat"),
                                      "notes:")
     yield from _format_problems(cw, named)
+
+    yield from _file_problems(cw)
     for key in columns:
         if not _LETTERS.match(str(key)) and cw.section("read").get("format") in ("xlsx", "xls"):
             yield Problem(f"columns: '{key}' is not a column letter (A, B, ..., AA)",

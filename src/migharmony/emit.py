@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .result import HarmonizedResult
 
-__all__ = ["neutralise", "read_parquet", "write_csv", "write_excel", "write_parquet",
-           "write_sdmx_csv"]
+__all__ = ["neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel",
+           "write_parquet", "write_sdmx_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 METADATA_KEY = b"migharmony"
@@ -46,10 +46,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp makes the file private (0600); give it the mode a plain open() would,
+        # or keep the mode of the file it replaces.
+        tmp_path.chmod(target.stat().st_mode & 0o7777 if target.exists() else
+                       0o666 & ~_umask())
         tmp_path.replace(target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -69,6 +79,28 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
             risky = text.str.startswith(_FORMULA_START, na=False)
             if risky.any():
                 out[name] = text.where(~risky, "'" + text)
+    return out
+
+
+def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise`: drop the apostrophe before a formula character.
+
+    >>> import pandas as pd
+    >>> unneutralise(pd.DataFrame({"a": ["'=1+1", "ok", "'-x", "'plain"]}))["a"].tolist()
+    ['=1+1', 'ok', '-x', "'plain"]
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for name in out.columns:
+        col = out[name]
+        if pd.api.types.is_string_dtype(col) or col.dtype == object:
+            text = col.astype("str")
+            escaped = text.str.match(r"'[=+\-@\t\r]", na=False)
+            if escaped.any():
+                col = col.astype(object)
+                col[escaped] = text[escaped].str[1:]
+                out[name] = col
     return out
 
 
@@ -125,8 +157,6 @@ def write_csv(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, Any]
     from .schema import BY_NAME
 
     target = Path(path)
-    with atomic_path(target) as tmp:
-        neutralise(frame).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
     src = metadata.get("source", {})
     fields = []
     for name in frame.columns:
@@ -148,9 +178,21 @@ def write_csv(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, Any]
         }],
         "migharmony": json.loads(metadata_json(metadata)),
     }
-    with atomic_path(target.with_name("datapackage.json")) as tmp:
-        tmp.write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
+    # Both files are written to temporary files first and renamed only when both are
+    # complete, so a failure leaves the previous pair as it was.
+    with atomic_path(target.with_name("datapackage.json")) as tmp_package, \
+            atomic_path(target) as tmp:
+        _csv(neutralise(frame), tmp)
+        tmp_package.write_text(json.dumps(package, ensure_ascii=False, indent=2),
+                               encoding="utf-8")
     return target
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    # CRLF ends records (RFC 4180): Python's csv module quotes a field holding a line
+    # break only when the break is part of the line terminator, so with a bare "\n"
+    # a carriage return inside a text field would split its row in every reader.
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n")
 
 
 #: Canonical columns written as SDMX dimensions (in order) and as attributes.
@@ -177,7 +219,7 @@ def write_sdmx_csv(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str,
     for name in SDMX_ATTRIBUTES:
         out[name.upper()] = frame[name]
     with atomic_path(path) as tmp:
-        neutralise(out).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        _csv(neutralise(out), tmp)
     return Path(path)
 
 

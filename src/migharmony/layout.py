@@ -146,7 +146,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     if hxl_row is not None:
         first = max(first, hxl_row + 1)
     last = int(read.get("last_row", n_rows))
-    if first > n_rows:
+    if first > n_rows and "first_row" in read:  # a header alone is an empty table
         raise ReadError(f"{grid.path}: the first data row {first} is beyond the end of the "
                         f"table ({n_rows} rows); check read.first_row")
     last = min(last, n_rows)

@@ -75,6 +75,8 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
 
     started = time.perf_counter()
     cw = load(crosswalk)
+    if isinstance(source, str | Path) and Path(source).is_dir():
+        source = _file_in(Path(source), cw)
     grid, cells = _cells(source, cw)
     notes = _notes(source, cw)
     corrections = _correct(cells.frame, cw)
@@ -100,6 +102,44 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
                             problems=list(grid.problems) if grid is not None else [])
 
 
+def _file_in(folder: Path, cw: Crosswalk) -> Path:
+    """The source file a crosswalk names (``source.files``), inside *folder* only."""
+    from ._paths import safe_join
+    from .errors import SourceNotFoundError
+
+    for name in cw.source.get("files", []):
+        path = safe_join(folder, str(name))
+        if path.is_file():
+            return path
+    raise SourceNotFoundError(
+        f"{folder} is a folder and none of the files the crosswalk names (source.files: "
+        f"{', '.join(map(str, cw.source.get('files', []))) or 'none'}) is in it; give the "
+        "path of the table itself")
+
+
+def _read_cube(reader: Any, path: Path, cw: Crosswalk) -> Any:
+    """Run a cube reader; a document it does not expect is a ReadError, whatever breaks.
+
+    JSON and XML documents nest freely and their values may be of any type, so a
+    damaged or hostile file can break a reader anywhere (a RecursionError on deep
+    nesting, an AttributeError on a list where a mapping was expected). The user
+    gets a ReadError naming the file; the reader's own mistake stays in the chain.
+    """
+    from .errors import MigharmonyError, ReadError
+
+    try:
+        return reader(path, cw)
+    except MigharmonyError:
+        raise
+    except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+            OverflowError, UnicodeError) as exc:
+        raise ReadError(
+            f"{path}: cannot read it as the crosswalk's format ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); check that the file is complete and of the format the "
+            "crosswalk expects. If it is, please report this as a bug in migharmony."
+        ) from exc
+
+
 def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     from .layout import Cells, cells_from_grid
     from .read import Grid, read_grid
@@ -107,9 +147,15 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     read = cw.section("read")
     if isinstance(source, str | Path) and _is_cube(Path(source), read.get("format", "auto")):
         # Cube formats (JSON-stat, SDMX, Parquet) give cells directly, with no grid.
-        from .cubes import cells_from_file
+        try:
+            from .cubes import cells_from_file
+        except ImportError:
+            from .errors import ReadError
 
-        cube_cells = cells_from_file(Path(source), cw)
+            raise ReadError(f"{source}: this version of migharmony cannot read JSON, SDMX "
+                            "or Parquet tables; convert the table to CSV or XLSX") from None
+
+        cube_cells = _read_cube(cells_from_file, Path(source), cw)
         if cw.section("records"):
             from .records import mark_records
 
@@ -121,7 +167,12 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
     if isinstance(source, str | Path):
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
-                         **({"max_rows": read["max_rows"]} if "max_rows" in read else {}))
+                         max_rows=read.get("max_rows"), max_bytes=read.get("max_bytes"),
+                         max_columns=read.get("max_columns"))
+        if read.get("unescape_formulas"):
+            from .emit import unneutralise
+
+            grid.cells = unneutralise(grid.cells)
         return grid, make_cells(grid, cw)
     import pandas as pd
 
@@ -177,7 +228,9 @@ def _notes(source: Any, cw: Crosswalk) -> dict[str, str]:
     from .read import read_notes
 
     return read_notes(source, spec["sheet"], spec.get("key_column", "A"),
-                      spec.get("text_column", "B"), spec.get("first_row"), spec.get("last_row"))
+                      spec.get("text_column", "B"), spec.get("first_row"), spec.get("last_row"),
+                      max_rows=cw.section("read").get("max_rows"),
+                      max_bytes=cw.section("read").get("max_bytes"))
 
 
 def _correct(frame: pd.DataFrame, cw: Crosswalk) -> list[dict[str, Any]]:
@@ -204,7 +257,7 @@ def _correct(frame: pd.DataFrame, cw: Crosswalk) -> list[dict[str, Any]]:
                                     "source may have been revised already",
                                     where=cw.where("corrections", i, "old_value")))
             continue
-        if frame["_raw"].dtype != object:
+        if frame["_raw"].dtype != object:  # text sources hold str; a fix is a number
             frame["_raw"] = frame["_raw"].astype(object)
         frame.loc[hit, "_raw"] = fix["value"]
         frame.loc[hit, "_corrected"] = f"corrected[{i}]"
@@ -325,6 +378,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     result["caveats"] = _join_caveats(caveat_parts)
     result["source_id"] = cw.id
     result["source_ref"] = frame["_ref"].astype("str")
+    if cw.section("attributes"):
+        reason, rule = _apply_attributes(result, frame, cw, reason, rule)
     for spec in schema.COLUMNS:
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
@@ -376,6 +431,51 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
                                 rule[rejected_mask])]
     return kept, rejected, report
+
+
+#: Attributes a crosswalk may read straight from a named column (``attributes:``).
+ATTRIBUTES = ("obs_status", "conf_status", "obs_flags", "caveats", "unit_mult", "obs_count",
+              "source_id", "source_ref")
+
+
+def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame, cw: Crosswalk,
+                      reason: pd.Series, rule: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Set canonical attributes from named columns (a table that already carries them).
+
+    A blank cell leaves what symbols, flags and rules set. ``unit_mult`` is recorded
+    as given: such a table's values are taken as already multiplied. ``caveats`` are
+    added to those the crosswalk sets. Text that is not an integer where one is
+    needed rejects the cell with its reason.
+    """
+    import pandas as pd
+
+    from .layout import _as_text
+
+    for name, column in cw.section("attributes").items():
+        raw = _as_text(frame[column])
+        texts = raw.str.strip()
+        given = texts != ""
+        if name in ("obs_flags", "source_ref", "source_id"):  # free text, kept exactly
+            texts = raw
+        if name == "caveats":
+            result["caveats"] = _join_caveats([result["caveats"], texts])
+        elif name in ("unit_mult", "obs_count"):
+            numbers = pd.to_numeric(texts.where(given), errors="coerce")
+            whole = numbers.notna() & (numbers == numbers.round()) & (numbers.abs() < 2**53)
+            bad = given & ~whole
+            if bad.any():
+                why = pd.Series(f"{name} is not a whole number: ", index=texts.index,
+                                dtype="str") + texts
+                reason = reason.fillna(why.where(bad))
+                rule = rule.fillna(pd.Series(f"invalid-{name}", index=texts.index,
+                                             dtype="str").where(bad))
+            keep = given & whole
+            merged = result[name].astype("Int64").copy()
+            merged[keep] = numbers[keep].astype("int64")
+            result[name] = merged
+        else:
+            result[name] = result[name].astype("str").where(~given, texts)
+    return reason, rule
 
 
 _CHECK_TEXT = {

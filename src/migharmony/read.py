@@ -31,6 +31,8 @@ __all__ = ["Grid", "column_index", "column_letter", "read_grid"]
 #: Refuse xlsx files whose parts decompress beyond this many bytes (raise with max_bytes=).
 MAX_UNZIPPED_BYTES = 1_000_000_000
 MAX_ROWS = 5_000_000
+#: Refuse tables wider than this many columns (Excel's own limit; raise with max_columns=).
+MAX_COLUMNS = 16_384
 
 
 @dataclass
@@ -82,18 +84,27 @@ def column_index(letters: str) -> int:
 
 def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None = None,
               encoding: str | None = None, delimiter: str | None = None,
-              max_rows: int = MAX_ROWS, max_bytes: int = MAX_UNZIPPED_BYTES) -> Grid:
-    """Read one sheet of a workbook, or a text file, into a :class:`Grid`."""
+              max_rows: int | None = None, max_bytes: int | None = None,
+              max_columns: int | None = None) -> Grid:
+    """Read one sheet of a workbook, or a text file, into a :class:`Grid`.
+
+    *max_rows* and *max_bytes* (decompressed size of an xlsx) bound what is read;
+    they default to :data:`MAX_ROWS` and :data:`MAX_UNZIPPED_BYTES`, looked up at
+    call time so that a program may raise them for every call.
+    """
+    max_rows = MAX_ROWS if max_rows is None else int(max_rows)
+    max_bytes = MAX_UNZIPPED_BYTES if max_bytes is None else int(max_bytes)
+    max_columns = MAX_COLUMNS if max_columns is None else int(max_columns)
     path = Path(path)
     if not path.is_file():
         raise SourceNotFoundError(f"source file {path} not found")
     kind = format if format != "auto" else _sniff_format(path)
     if kind == "xlsx":
-        return _read_xlsx(path, sheet, max_rows, max_bytes)
+        return _read_xlsx(path, sheet, max_rows, max_bytes, max_columns)
     if kind == "xls":
         return _read_xls(path, sheet, max_rows)
     if kind == "csv":
-        return _read_text(path, encoding, delimiter, max_rows)
+        return _read_text(path, encoding, delimiter, max_rows, max_columns)
     raise ReadError(f"{path}: cannot read format '{kind}' as a table grid")
 
 
@@ -112,18 +123,28 @@ def _sniff_format(path: Path) -> str:
 
 
 def _check_zip(path: Path, max_bytes: int) -> None:
+    import zlib
+
     try:
         with zipfile.ZipFile(path) as archive:
             total = sum(info.file_size for info in archive.infolist())
+            # The size is checked before anything is decompressed (a zip bomb is
+            # refused without being inflated); the declared sizes are binding, since
+            # zipfile stops at them and then fails the checksum.
+            if total > max_bytes:
+                raise ReadError(
+                    f"{path}: the workbook decompresses to {total:,} bytes, above the limit "
+                    f"of {max_bytes:,}; if you trust the file, raise the limit (read.max_bytes "
+                    "in the crosswalk, or max_bytes=)")
             bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+            OSError, EOFError, ValueError) as exc:
+        if isinstance(exc, ReadError):
+            raise
         raise ReadError(f"{path}: not a readable xlsx workbook ({exc}); open it in a "
                         "spreadsheet program and save it again as .xlsx") from None
     if bad is not None:
         raise ReadError(f"{path}: the workbook is damaged (part {bad} fails its checksum)")
-    if total > max_bytes:
-        raise ReadError(f"{path}: the workbook decompresses to {total:,} bytes, above the "
-                        f"limit of {max_bytes:,}; pass a larger max_bytes if you trust the file")
 
 
 def _pick_sheet(names: list[str], hidden: set[str], sheet: str | int | None,
@@ -148,7 +169,8 @@ def _pick_sheet(names: list[str], hidden: set[str], sheet: str | int | None,
     return sheet
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: int) -> Grid:
+def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: int,
+               max_columns: int) -> Grid:
     import warnings
 
     import openpyxl
@@ -168,6 +190,10 @@ def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: in
     if ws.max_row > max_rows:
         raise ReadError(f"{path}: sheet '{name}' has {ws.max_row:,} rows, above the limit of "
                         f"{max_rows:,}; pass a larger max_rows if you trust the file")
+    if ws.max_column > max_columns:
+        raise ReadError(f"{path}: sheet '{name}' has {ws.max_column:,} columns, above the "
+                        f"limit of {max_columns:,}; pass a larger max_columns if you trust "
+                        "the file")
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     width = max((len(r) for r in rows), default=0)
     cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object,
@@ -176,7 +202,12 @@ def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: in
         top = cells.at[merged.min_row, merged.min_col - 1] if merged.min_row <= len(rows) else None
         cells.loc[merged.min_row:merged.max_row, merged.min_col - 1:merged.max_col - 1] = top
     grid = Grid(cells=cells, sheet=name, kind="xlsx", path=str(path))
-    grid.problems.extend(_uncached_formulas(path, name, cells, grid))
+    try:
+        grid.problems.extend(_uncached_formulas(path, name, cells, grid))
+    except Exception as exc:  # openpyxl's streaming reader fails in its own ways
+        raise ReadError(f"{path}: openpyxl cannot read the formulas of sheet '{name}' "
+                        f"({type(exc).__name__}: {exc}); save the file again as .xlsx"
+                        ) from None
     return grid
 
 
@@ -210,16 +241,24 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
     except ImportError:
         raise ReadError(f"{path}: reading legacy .xls workbooks needs xlrd; install it with "
                         "`pip install 'migharmony[xls]'`") from None
+    import io
+
     import pandas as pd
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True)
+        # xlrd parses sheets lazily (on_demand): a damaged sheet fails when it is first
+        # touched, so every access to the book is inside the try. Its warnings go to a
+        # buffer, not to stdout.
+        book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True,
+                                  logfile=io.StringIO())
+        hidden = {s.name for s in book.sheets() if getattr(s, "visibility", 0)}
+        name = _pick_sheet(book.sheet_names(), hidden, sheet, path)
+        ws = book.sheet_by_name(name)
+    except ReadError:
+        raise
     except Exception as exc:  # xlrd raises XLRDError, AssertionError, struct.error...
         raise ReadError(f"{path}: not a readable .xls workbook ({type(exc).__name__}: {exc})"
                         ) from None
-    hidden = {s.name for s in book.sheets() if getattr(s, "visibility", 0)}
-    name = _pick_sheet(book.sheet_names(), hidden, sheet, path)
-    ws = book.sheet_by_name(name)
     if ws.nrows > max_rows:
         raise ReadError(f"{path}: sheet '{name}' has {ws.nrows:,} rows, above {max_rows:,}")
     rows = []
@@ -289,7 +328,28 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int) -> Grid:
+def _widest_line(path: Path, encoding: str, delimiter: str) -> int:
+    """An upper bound of the number of fields in the widest line (quotes ignored)."""
+    widest = 0
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        for line in handle:
+            widest = max(widest, line.count(delimiter) + 1)
+    return widest
+
+
+def _widest_exact(path: Path, encoding: str, delimiter: str) -> int:
+    widest = 0
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        try:
+            for row in csv.reader(handle, delimiter=delimiter):
+                widest = max(widest, len(row))
+        except csv.Error:
+            return widest
+    return widest
+
+
+def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int,
+               max_columns: int = MAX_COLUMNS) -> Grid:
     import pandas as pd
 
     with path.open("rb") as handle:
@@ -302,6 +362,16 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
     except LookupError:
         raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     delim = delimiter or sniff_delimiter(head)
+    # A line with a million separators would make a million columns (minutes of work
+    # for pandas); count first, and count exactly (quotes honoured) only when needed.
+    try:
+        if _widest_line(path, enc, delim) > max_columns and \
+                _widest_exact(path, enc, delim) > max_columns:
+            raise ReadError(f"{path}: a line has more than {max_columns:,} columns separated "
+                            f"by '{delim}'; check read.delimiter, or pass a larger max_columns "
+                            "if you trust the file")
+    except LookupError:
+        raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     # Title or note lines above and below the table have fewer fields than the table:
     # read as many columns as the widest line of the sample, not of the first line.
     try:
@@ -319,7 +389,7 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
                             if len(delim) > 1 else "c", quoting=csv.QUOTE_MINIMAL)
     except UnicodeDecodeError as exc:
         if encoding is None and enc.startswith("utf-8"):
-            return _read_text(path, "cp1252", delim, max_rows)
+            return _read_text(path, "cp1252", delim, max_rows, max_columns)
         raise ReadError(f"{path}: cannot decode the text as {enc} (byte {exc.start}); "
                         "give the encoding in the crosswalk (read.encoding)") from None
     except pd.errors.ParserError as exc:
@@ -338,9 +408,10 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
 
 
 def read_notes(path: str | Path, sheet: str | int, key_column: str, text_column: str,
-               first_row: int | None, last_row: int | None) -> dict[str, str]:
+               first_row: int | None, last_row: int | None, *, max_rows: int | None = None,
+               max_bytes: int | None = None) -> dict[str, str]:
     """Numbered notes from a notes sheet: note key (as text) -> note text."""
-    grid = read_grid(path, sheet=sheet)
+    grid = read_grid(path, sheet=sheet, max_rows=max_rows, max_bytes=max_bytes)
     cells = grid.cells.loc[first_row or 1:last_row or len(grid.cells)]
     keys = cells.get(column_index(key_column))
     texts = cells.get(column_index(text_column))

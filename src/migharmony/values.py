@@ -103,10 +103,14 @@ def parse_one(raw: Any, *, symbols: Mapping[str, Mapping[str, Any]] | None = Non
         parsed.problem, parsed.rule = f"not a number: {raw!r}", "value-not-number"
         return parsed
     if isinstance(raw, int | float) and not (isinstance(raw, float) and math.isnan(raw)):
-        if math.isinf(raw):
-            parsed.problem, parsed.rule = "an infinite value", "value-not-number"
+        try:
+            as_float = float(raw)  # an int beyond 1e308 overflows
+        except OverflowError:
+            as_float = math.inf
+        if math.isinf(as_float):
+            parsed.problem, parsed.rule = "an infinite or too large value", "value-not-number"
         else:
-            parsed.value = float(raw)
+            parsed.value = as_float
         return parsed
     text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
     text = text.strip(_SPACES + "\t\r\n\"")
