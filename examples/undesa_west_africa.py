@@ -43,8 +43,8 @@ def main(out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 6))
-    for code, rows in wa.groupby("ref_area"):
-        rows = rows.sort_values("time_period")
+    for code, group in wa.groupby("ref_area"):
+        rows = group.sort_values("time_period")
         basis = rows["migr_basis"].iloc[-1]
         style = {"COB": "-", "CIT": "--"}.get(basis, ":")
         years = rows["time_period"].astype(int)
@@ -63,4 +63,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("."))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path.cwd())

@@ -61,7 +61,7 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
     columns: dict[str, pa.Column] = {}
     for i, check in enumerate(checks):
         key = f"{i}:{check.column}"
-        frame[key] = cells[check.column] if check.column in cells else ""
+        frame[key] = cells.get(check.column, "")
         ok = check.ok.reindex(cells.index, fill_value=True).astype(bool)
         columns[key] = pa.Column(checks=pa.Check(lambda _s, ok=ok: ok, name=check.rule,
                                                  error=check.rule), nullable=True,
