@@ -237,7 +237,8 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     from .schema import BY_NAME
 
     columns = cw.section("columns")
-    named = set(columns.values())
+    # Header texts copied into a column (values.header_columns) are named columns too.
+    named = set(columns.values()) | set(cw.section("values").get("header_columns", {}).values())
     header_dims = set(cw.section("values").get("headers", {}).values())
 
     yield from _setting_problems(cw, cw.definitions, ("definitions",), "definitions:")
@@ -312,7 +313,28 @@ def _meaning_problems(cw: Crosswalk) -> Iterator[Problem]:
     if notes.get("caveat"):
         yield from _setting_problems(cw, {"caveats": [notes["caveat"]]}, ("notes", "caveat"),
                                      "notes:")
+    yield from _format_problems(cw, named)
     for key in columns:
         if not _LETTERS.match(str(key)) and cw.section("read").get("format") in ("xlsx", "xls"):
             yield Problem(f"columns: '{key}' is not a column letter (A, B, ..., AA)",
                           where=cw.where("columns", key), rule="crosswalk-column")
+
+
+def _format_problems(cw: Crosswalk, named: set[str]) -> Iterator[Problem]:
+    """Checks of the keys for records and non-disaggregated zeros (docs/formats.md)."""
+    weight = cw.section("records").get("weight")
+    if weight is not None and weight not in named:
+        near = did_you_mean(weight, sorted(named))
+        yield Problem(f"records.weight '{weight}' is not a column named under `columns`"
+                      + (f"; did you mean '{near[0]}'?" if near else ""),
+                      where=cw.where("records", "weight"), rule="crosswalk-column")
+    dims = cw.dimensions()
+    for i, rule in enumerate(cw.data.get("not_disaggregated", [])):
+        for dim in rule["total"]:
+            if dim not in dims:
+                yield Problem(f"not_disaggregated[{i}].total: '{dim}' is not a dimension of the "
+                              "crosswalk", where=cw.where("not_disaggregated", i, "total", dim),
+                              rule="crosswalk-column")
+        if "set" in rule:
+            yield from _setting_problems(cw, rule["set"], ("not_disaggregated", i, "set"),
+                                         f"not_disaggregated[{i}]")

@@ -88,6 +88,10 @@ def _factorize(series: pd.Series) -> tuple[list[Any], Any]:
 def _resolve_column(key: str, headers: dict[str, int], grid: Grid, where: str) -> int:
     if key in headers:
         return headers[key]
+    if key.startswith("#"):  # an HXL hashtag (migharmony.hxl)
+        from .hxl import resolve
+
+        return resolve(key, headers, where)[0]
     if re.fullmatch(r"[A-Z]{1,3}", key):
         return column_index(key)
     raise CrosswalkError(
@@ -106,6 +110,10 @@ def _value_columns(spec: Any, headers: dict[str, int], grid: Grid, where: str,
             if stop < start:
                 raise CrosswalkError(f"{where}: values.columns range {item} runs backwards")
             columns.extend(range(start, stop + 1))
+        elif str(item).startswith("#") and str(item) not in headers:  # HXL hashtag pattern
+            from .hxl import resolve
+
+            columns.extend(resolve(str(item), headers, where, many=True))
         elif str(item).startswith("~"):  # a pattern over header texts
             pattern = re.compile(str(item)[1:])
             columns.extend(i for h, i in headers.items() if pattern.search(h))
@@ -131,15 +139,12 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
         if r > n_rows:
             raise ReadError(f"{grid.path}: header row {r} is beyond the end of the table "
                             f"({n_rows} rows); check read.header_rows")
-    last_header = header_rows[-1] if header_rows else None
-    headers: dict[str, int] = {}
-    if last_header is not None:
-        for col in range(width):
-            label = " ".join(text(cells.at[last_header, col]).split())
-            if label and label not in headers:
-                headers[label] = col
+    # An HXL hashtag row (migharmony.hxl) is one more header row: column meaning, never data.
+    header_rows, headers, hxl_row = _headers(cells, header_rows, read.get("hxl", "auto"), width)
 
     first = int(read.get("first_row", (max(header_rows) + 1) if header_rows else 1))
+    if hxl_row is not None:
+        first = max(first, hxl_row + 1)
     last = int(read.get("last_row", n_rows))
     if first > n_rows:
         raise ReadError(f"{grid.path}: the first data row {first} is beyond the end of the "
@@ -184,7 +189,11 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
         frame[name] = row_frame[name].to_numpy().repeat(n_cols)
     if flag_col is not None:
         frame["_flags"] = _as_text(cells.loc[block_rows, flag_col]).to_numpy().repeat(n_cols)
-    for row_ref, dim in values.get("headers", {}).items():
+    elif values.get("flags") == "right":  # an unlabeled flag column right of each value column
+        frame["_flags"] = _flags_right(cells, block_rows, value_cols, width)
+    # values.headers makes header texts a dimension; values.header_columns a named column.
+    header_texts = {**values.get("headers", {}), **values.get("header_columns", {})}
+    for row_ref, dim in header_texts.items():
         labels = [" ".join(text(cells.at[int(row_ref), c]).split()) for c in range(width)]
         filled = _fill_forward(labels)
         frame[dim] = pd.Series([filled[c] for c in value_cols], dtype="str").iloc[
@@ -195,6 +204,46 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
         reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
     return Cells(frame=frame.loc[~gone].reset_index(drop=True), excluded=excluded,
                  header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
+
+
+def _headers(cells: pd.DataFrame, header_rows: list[int], hxl: Any,
+             width: int) -> tuple[list[int], dict[str, int], int | None]:
+    """Header rows (with the HXL row if any), header text -> column, and the HXL row.
+
+    Labels come from the last header row; with an HXL row, hashtags come first and the
+    texts of the header row above it are kept as further names of the same columns.
+    """
+    from .hxl import find_row
+
+    hxl_row = find_row(cells, header_rows, hxl)
+    plain_header = header_rows[-1] if header_rows else None
+    if hxl_row is not None and hxl_row not in header_rows:
+        header_rows = sorted([*header_rows, hxl_row])
+    last_header = header_rows[-1] if header_rows else None
+    headers: dict[str, int] = {}
+    for row in (last_header, plain_header if hxl_row is not None else None):
+        if row is None:
+            continue
+        for col in range(width):
+            label = " ".join(text(cells.at[row, col]).split())
+            if label and label not in headers:
+                headers[label] = col
+    return header_rows, headers, hxl_row
+
+
+def _flags_right(cells: pd.DataFrame, rows: Any, value_cols: list[int], width: int) -> Any:
+    """Flags written in the column right of each value, '(e)' or 'e', row-major like cells."""
+    import numpy as np
+
+    right = [c + 1 for c in value_cols]
+    if any(c >= width for c in right):
+        raise ReadError("values.flags is 'right' but the last value column has no column to "
+                        "its right")
+    block = cells.loc[rows, right]
+    texts = np.column_stack([_as_text(block[c]).str.strip().str.strip("()[]").str.strip()
+                             .to_numpy(dtype=object) for c in right]) if right else \
+        np.empty((len(rows), 0), dtype=object)
+    return texts.ravel()
 
 
 def _fill_forward(labels: list[str]) -> list[str]:

@@ -60,6 +60,7 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     rejected: list[pd.DataFrame] = [_rejected_frame(cells.excluded, cw, cells.excluded["reason"],
                                                     cells.excluded["rule"])]
     data, more_rejected, report = _to_observations(frame, cw, notes)
+    data = _after_observations(data, cw)
     rejected.extend(more_rejected)
     rejected_frame = pd.concat(rejected, ignore_index=True)
     data = _collisions(data, rejected_frame, cw, on_collision)
@@ -85,12 +86,20 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
         # Cube formats (JSON-stat, SDMX, Parquet) give cells directly, with no grid.
         from .cubes import cells_from_file
 
-        return None, cells_from_file(Path(source), cw)
+        cube_cells = cells_from_file(Path(source), cw)
+        if cw.section("records"):
+            from .records import mark_records
+
+            cube_cells = mark_records(cube_cells, cw)
+        return None, cube_cells
+    make_cells = cells_from_grid
+    if cw.section("records"):  # one row per record (migharmony.records)
+        from .records import cells_from_grid as make_cells
     if isinstance(source, str | Path):
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
                          **({"max_rows": read["max_rows"]} if "max_rows" in read else {}))
-        return grid, cells_from_grid(grid, cw)
+        return grid, make_cells(grid, cw)
     import pandas as pd
 
     if isinstance(source, pd.DataFrame):
@@ -101,7 +110,7 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
         cells = pd.concat([header, body.astype(object)], ignore_index=True)
         cells.index = pd.RangeIndex(1, len(cells) + 1)
         grid = Grid(cells=cells, sheet=None, kind="csv", path="<DataFrame>")
-        return grid, cells_from_grid(grid, cw)
+        return grid, make_cells(grid, cw)
     if isinstance(source, Cells):
         return None, source
     from .errors import ReadError
@@ -111,6 +120,25 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
 
 
 CUBE_FORMATS = ("jsonstat", "sdmx-json", "sdmx-csv", "sdmx-ml", "parquet")
+
+
+def _after_observations(data: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
+    """Steps on the kept observations, before key collisions are checked (docs/formats.md).
+
+    ``records``: one observation per record so far; add them up over the key.
+    ``not_disaggregated``: mark the zero parts of positive totals.
+    """
+    from . import schema
+
+    if cw.section("records"):
+        from .records import aggregate
+
+        data = aggregate(data, schema.key(data))
+    if cw.data.get("not_disaggregated"):
+        from .zeros import mark
+
+        data = mark(data, cw.data["not_disaggregated"], schema.key(data))
+    return data
 
 
 def _is_cube(path: Path, fmt: str) -> bool:
