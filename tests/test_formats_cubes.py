@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import migharmony
+from migharmony.crosswalk import load as load_crosswalk
 from migharmony.cubes import cells_from_file, sniff_format
 from migharmony.errors import CrosswalkError, ReadError
 
@@ -192,7 +193,7 @@ def test_parquet_without_value_column_says_which_key(tmp_path: Path) -> None:
     path = tmp_path / "data.parquet"
     pd.DataFrame({"geo": ["DE"], "time": ["2020"], "persons": [1.0]}).to_parquet(path)
     with pytest.raises(ReadError, match=r"read\.value_column"):
-        cells_from_file(path, migharmony.crosswalk.load(crosswalk("parquet")))
+        cells_from_file(path, load_crosswalk(crosswalk("parquet")))
 
 
 def test_sdmx_ml_generic_data_message() -> None:

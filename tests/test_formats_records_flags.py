@@ -13,6 +13,7 @@ import pytest
 import xlrd
 
 import migharmony
+from migharmony.crosswalk import load as load_crosswalk
 from migharmony.errors import CrosswalkError
 from migharmony.records import compress_rows
 
@@ -77,7 +78,7 @@ def test_records_weighted(tmp_path: Path) -> None:
 
 def test_records_weight_must_be_a_named_column() -> None:
     with pytest.raises(CrosswalkError, match=r"records\.weight .wieght."):
-        migharmony.crosswalk.load(register_cw(weight="wieght"))
+        load_crosswalk(register_cw(weight="wieght"))
 
 
 def test_compress_rows() -> None:
@@ -166,7 +167,7 @@ def test_tgm_flags_right_of_values_and_multi_flag_precedence() -> None:
 def test_multi_flag_precedence(flags: str, primary: str) -> None:
     from migharmony.values import parse
 
-    cw = migharmony.crosswalk.load("eurostat-migr_pop1ctz")
+    cw = load_crosswalk("eurostat-migr_pop1ctz")
     out = parse(pd.Series([f"12 {flags}"]), symbols=cw.section("symbols"),
                 flags=cw.section("flags"))
     assert out["obs_flags"].iloc[0] == flags
