@@ -100,12 +100,24 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
             rows = codes == u
             caveats[rows] = [f"{c};{joined}" if c else joined for c in caveats[rows]]
 
-    frame = pd.DataFrame({c: pd.array(v, dtype="str") for c, v in settings.items()},
+    frame = pd.DataFrame({c: _text_array(v) for c, v in settings.items()},
                          index=cells.index)
     return RowTags(
         settings=frame,
-        unit_mult=pd.Series(pd.array(unit_mult, dtype="Int64"), index=cells.index),
-        caveats=pd.Series(pd.array(caveats, dtype="str"), index=cells.index),
-        reason=pd.Series(pd.array(reason, dtype="str"), index=cells.index),
-        rule=pd.Series(pd.array(rule_col, dtype="str"), index=cells.index),
+        unit_mult=pd.Series(_text_array(unit_mult, "Int64"), index=cells.index),
+        caveats=pd.Series(_text_array(caveats), index=cells.index),
+        reason=pd.Series(_text_array(reason), index=cells.index),
+        rule=pd.Series(_text_array(rule_col), index=cells.index),
         notes=notes, notes_used=used)
+
+
+def _text_array(values: Any, dtype: str = "str") -> Any:
+    """A *dtype* array of an object array holding few distinct values (None for missing).
+
+    Converting the distinct values and taking them is much cheaper than converting
+    every row: rules and notes hold a handful of texts for millions of cells.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return pd.array(list(uniques), dtype=dtype).take(codes, allow_fill=True)
