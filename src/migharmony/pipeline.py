@@ -240,11 +240,12 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     reason = parsed["problem"].copy()
     rule = parsed["rule"].where(reason.notna())
     excl = parsed["exclude"]
-    reason = reason.fillna(excl)
-    rule = rule.fillna(pd.Series("excluded-symbol", index=frame.index, dtype="str")
-                       .where(excl.notna()))
-    reason = reason.fillna(tags.reason)
-    rule = rule.fillna(tags.rule)
+    if excl.notna().any():
+        reason = reason.fillna(excl)
+        rule = rule.fillna(pd.Series("excluded-symbol", index=frame.index, dtype="str")
+                           .where(excl.notna()))
+    reason = _fill(reason, tags.reason)
+    rule = _fill(rule, tags.rule)
 
     report: dict[str, pd.DataFrame] = {}
     dims = cw.dimensions()
@@ -265,8 +266,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         mapped = map_dimension(dim, frame[source_col], cw, periods=columns.get("time_period"))
         report[dim] = mapped.report
         columns[dim] = mapped.codes
-        reason = reason.fillna(mapped.reason)
-        rule = rule.fillna(mapped.rule)
+        reason = _fill(reason, mapped.reason)
+        rule = _fill(rule, mapped.rule)
 
     extra = cw.extra_dimensions()
     out: dict[str, Any] = {}
@@ -305,9 +306,11 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     for spec in schema.COLUMNS:
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
-    ages = vocab.age_intervals(result["age"].fillna("_U"))
-    result["age_low"] = ages["age_low"].to_numpy()
-    result["age_high"] = ages["age_high"].to_numpy()
+    # Intervals of the distinct age codes, taken back to the rows.
+    age_codes, age_uniques = pd.factorize(result["age"].fillna("_U"))
+    ages = vocab.age_intervals(pd.Series(np.asarray(age_uniques, dtype=object), dtype=object))
+    result["age_low"] = ages["age_low"].array.take(age_codes)
+    result["age_high"] = ages["age_high"].array.take(age_codes)
     for spec in schema.COLUMNS:
         result[spec.name] = result[spec.name].astype(schema.dtype(spec))
 
@@ -326,10 +329,13 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     # The canonical schema is checked on every candidate observation; a cell that
     # breaks it (a negative count, a malformed period...) is rejected with the check
     # it failed, never dropped and never raised as a traceback.
-    candidates = result.loc[reason.isna()]
+    candidate_mask = reason.isna()
+    candidates = result.loc[candidate_mask] if not candidate_mask.all() else \
+        result.copy(deep=False)
     for name in extra:
         candidates[name] = candidates[name].astype("str")
     failures = schema.validate(schema.order(candidates, extra), unique=False)
+    filtered = not len(failures)  # then the candidates are exactly the observations kept
     if len(failures):
         located = failures[failures["index"].notna()]
         if len(located) < len(failures):
@@ -346,7 +352,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         rule.loc[idx] = rules
 
     rejected_mask = reason.notna()
-    kept = result.loc[~rejected_mask]
+    # One filter of the wide frame, not two, when the schema rejects nothing.
+    kept = candidates if filtered else result.loc[~rejected_mask]
     kept = schema.order(kept, extra).reset_index(drop=True)
     for name in extra:
         kept[name] = kept[name].astype("str")
@@ -387,20 +394,39 @@ def _failure_problem(row: Any) -> Any:
 
 
 def _join_caveats(parts: list[pd.Series]) -> pd.Series:
+    """The caveat codes of each row, joined once per distinct combination of the parts."""
+    import numpy as np
     import pandas as pd
 
-    joined = parts[0].fillna("").astype("str")
-    for part in parts[1:]:
-        joined = joined + ";" + part.fillna("").astype("str")
-    codes, uniques = pd.factorize(joined, use_na_sentinel=False)
+    index = parts[0].index
+    combined = np.zeros(len(index), dtype=np.int64)
+    part_values, part_codes = [], []
+    for part in parts:
+        codes, uniques = pd.factorize(part, use_na_sentinel=True)
+        # A missing part (code -1) reads as the trailing "".
+        part_values.append(["" if pd.isna(u) else str(u) for u in uniques] + [""])
+        part_codes.append(codes)
+        # Refactorized at each step, so the combined code stays below the row count.
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    n_combos = int(combined.max()) + 1 if len(combined) else 0
+    first = np.full(n_combos, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined))[::-1]  # first row of each combination
     clean = []
-    for text in uniques:
+    for row in first:
         seen: list[str] = []
-        for code in str(text).split(";"):
-            if code and code not in seen:
-                seen.append(code)
+        for codes, values in zip(part_codes, part_values, strict=True):
+            for code in values[codes[row]].split(";"):
+                if code and code not in seen:
+                    seen.append(code)
         clean.append(";".join(seen))
-    return pd.Series(pd.array(clean, dtype="str").take(codes), index=joined.index)
+    return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
+
+
+def _fill(series: pd.Series, other: pd.Series) -> pd.Series:
+    """``series.fillna(other)``, skipped when nothing is missing or nothing would fill it."""
+    if not series.hasnans or not other.notna().any():
+        return series
+    return series.fillna(other)
 
 
 def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
