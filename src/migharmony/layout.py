@@ -133,7 +133,10 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
 
     read = crosswalk.section("read")
     cells = grid.cells
-    n_rows, width = cells.shape
+    width = cells.shape[1]
+    # The last row number: the row count for a whole table; a batch of a larger table
+    # (migharmony.batches) keeps the file's row numbers, after its header rows.
+    n_rows = int(cells.index[-1]) if len(cells) else 0
     header_rows = [int(r) for r in read.get("header_rows", [1] if grid.kind == "csv" else [])]
     for r in header_rows:
         if r > n_rows:
