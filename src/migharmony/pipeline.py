@@ -255,7 +255,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     for dim in order:
         spec = dims[dim]
         if "value" in spec and "from" not in spec:
-            columns[dim] = pd.Series(str(spec["value"]), index=frame.index, dtype="str")
+            columns[dim] = _constant(str(spec["value"]), frame.index)
             continue
         source_col = spec.get("from", dim)
         if source_col not in frame:
@@ -278,30 +278,34 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
             out[name] = columns[name]
         elif name in SETTABLE:
             default = defs.get(name, spec.default)
-            out[name] = tags.settings[name].fillna(default) if default is not None else \
-                tags.settings[name]
+            setting = tags.settings[name]
+            if isinstance(default, str) and not setting.notna().any():
+                out[name] = _constant(default, frame.index)  # no row rule sets it
+            else:
+                out[name] = setting.fillna(default) if default is not None else setting
     for name in extra:
         out[name] = columns[name]
     result = pd.DataFrame(out, index=frame.index)
     # Symbols and flags set statuses; row rules may too (symbols win).
     status_from_value = parsed["obs_status"].where(parsed["obs_status"] != "A")
-    result["obs_status"] = status_from_value.fillna(tags.settings["obs_status"]).fillna(
+    result["obs_status"] = _fill(status_from_value, tags.settings["obs_status"]).fillna(
         defs.get("obs_status", "A"))
     conf_from_value = parsed["conf_status"].where(parsed["conf_status"] != "F")
-    result["conf_status"] = conf_from_value.fillna(tags.settings["conf_status"]).fillna("F")
+    result["conf_status"] = _fill(conf_from_value, tags.settings["conf_status"]).fillna("F")
 
     unit_mult = tags.unit_mult.fillna(int(defs.get("unit_mult", 0))).astype("Int64")
     result["unit_mult"] = unit_mult
     factor = np.power(10.0, unit_mult.to_numpy(dtype=float))
     result["obs_value"] = parsed["value"].to_numpy() * factor
     result["obs_flags"] = parsed["obs_flags"]
-    result["obs_count"] = pd.array([pd.NA] * n, dtype="Int64")
+    result["obs_count"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64),
+                                                 np.ones(n, dtype=bool))  # all <NA>
     caveat_parts = [tags.caveats, parsed["caveats"]]
     if "_corrected" in frame:
         caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
                             .astype("str").str.replace(r"\[\d+\]", "", regex=True))
     result["caveats"] = _join_caveats(caveat_parts)
-    result["source_id"] = cw.id
+    result["source_id"] = _constant(cw.id, frame.index)
     result["source_ref"] = frame["_ref"].astype("str")
     for spec in schema.COLUMNS:
         if spec.name not in result:
@@ -420,6 +424,16 @@ def _join_caveats(parts: list[pd.Series]) -> pd.Series:
                     seen.append(code)
         clean.append(";".join(seen))
     return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
+
+
+def _constant(value: str, index: pd.Index) -> pd.Series:
+    """A text column holding *value* on every row (a take of one string: no per-row copy
+    of a Python object)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.Series(pd.array([value], dtype="str").take(np.zeros(len(index), dtype=np.intp)),
+                     index=index)
 
 
 def _fill(series: pd.Series, other: pd.Series) -> pd.Series:
