@@ -172,10 +172,13 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     used = sorted({*value_cols, *named.values()})
     used_text = {c: _as_text(block[c]) for c in used if c < width}
     nonblank = pd.concat([t.str.strip() != "" for t in used_text.values()], axis=1).any(axis=1)
-    block_rows = block.index[nonblank.to_numpy()]
+    keep = nonblank.to_numpy()
+    block_rows = block.index[keep]
+    every = bool(keep.all())  # a long table: no blank row, no row to drop
 
-    row_frame = pd.DataFrame({name: used_text[c].loc[block_rows] if c < width else ""
-                              for name, c in named.items()}, index=block_rows)
+    row_frame = pd.DataFrame({name: (used_text[c] if every else used_text[c][keep])
+                              if c < width else "" for name, c in named.items()},
+                             index=block_rows)
     excluded_rows, reasons = _excluded_rows(crosswalk, row_frame)
 
     n_cols = len(value_cols)
@@ -188,8 +191,12 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
     frame["_ref"] = (prefix + letters.iloc[np.tile(np.arange(n_cols), len(block_rows))]
                      .reset_index(drop=True) + pd.Series(rows, dtype="str"))
+    # Row texts repeated over the value columns: a take of the Arrow strings, never a
+    # round trip through a numpy object array.
+    repeat = None if n_cols == 1 else np.repeat(np.arange(len(row_frame)), n_cols)
     for name in named:
-        frame[name] = row_frame[name].to_numpy().repeat(n_cols)
+        column = row_frame[name].array
+        frame[name] = column if repeat is None else column.take(repeat)
     if flag_col is not None:
         frame["_flags"] = _as_text(cells.loc[block_rows, flag_col]).to_numpy().repeat(n_cols)
     elif values.get("flags") == "right":  # an unlabeled flag column right of each value column
@@ -205,7 +212,8 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     gone = frame["_row"].isin(excluded_rows)
     excluded = frame.loc[gone].assign(
         reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
-    return Cells(frame=frame.loc[~gone].reset_index(drop=True), excluded=excluded,
+    kept = frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame
+    return Cells(frame=kept, excluded=excluded,
                  header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
 
 
