@@ -334,7 +334,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     # breaks it (a negative count, a malformed period...) is rejected with the check
     # it failed, never dropped and never raised as a traceback.
     candidate_mask = reason.isna()
-    candidates = result.loc[candidate_mask] if not candidate_mask.all() else \
+    candidates = _rows(result, candidate_mask.to_numpy()) if not candidate_mask.all() else \
         result.copy(deep=False)
     for name in extra:
         candidates[name] = candidates[name].astype("str")
@@ -357,7 +357,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
 
     rejected_mask = reason.notna()
     # One filter of the wide frame, not two, when the schema rejects nothing.
-    kept = candidates if filtered else result.loc[~rejected_mask]
+    kept = candidates if filtered else _rows(result, ~rejected_mask.to_numpy())
     kept = schema.order(kept, extra).reset_index(drop=True)
     for name in extra:
         kept[name] = kept[name].astype("str")
@@ -424,6 +424,15 @@ def _join_caveats(parts: list[pd.Series]) -> pd.Series:
                     seen.append(code)
         clean.append(";".join(seen))
     return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
+
+
+def _rows(frame: pd.DataFrame, mask: Any) -> pd.DataFrame:
+    """``frame.loc[mask]`` for a boolean array, column by column (a boolean filter of each
+    Arrow array, where ``.loc`` turns the mask into a take of a million positions)."""
+    import pandas as pd
+
+    return pd.DataFrame({c: frame[c].array[mask] for c in frame.columns},
+                        index=frame.index[mask])
 
 
 def _constant(value: str, index: pd.Index) -> pd.Series:
