@@ -53,6 +53,8 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     started = time.perf_counter()
     cw = load(crosswalk)
     grid, cells = _cells(source, cw)
+    if grid is not None:  # its cells are cut out: only its sheet and problems are used later
+        grid.cells = grid.cells.iloc[:0]
     notes = _notes(source, cw)
     corrections = _correct(cells.frame, cw)
 
@@ -305,6 +307,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
                             .astype("str").str.replace(r"\[\d+\]", "", regex=True))
     result["caveats"] = _join_caveats(caveat_parts)
+    # Everything below reads the wide frame only: let the intermediate columns go.
+    del parsed, tags, out, columns, caveat_parts
     result["source_id"] = _constant(cw.id, frame.index)
     result["source_ref"] = frame["_ref"].astype("str")
     for spec in schema.COLUMNS:
@@ -334,12 +338,15 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     # breaks it (a negative count, a malformed period...) is rejected with the check
     # it failed, never dropped and never raised as a traceback.
     candidate_mask = reason.isna()
-    candidates = _rows(result, candidate_mask.to_numpy()) if not candidate_mask.all() else \
-        result.copy(deep=False)
+    # The wide frame is filtered column by column and each column let go as soon as it
+    # is filtered: the candidates never coexist with a full copy of the frame.
+    candidates = _rows(result, candidate_mask.to_numpy(), consume=True) \
+        if not candidate_mask.all() else result.copy(deep=False)
+    del result
     for name in extra:
         candidates[name] = candidates[name].astype("str")
     failures = schema.validate(schema.order(candidates, extra), unique=False)
-    filtered = not len(failures)  # then the candidates are exactly the observations kept
+    failed = np.empty(0, dtype="int64")
     if len(failures):
         located = failures[failures["index"].notna()]
         if len(located) < len(failures):
@@ -354,10 +361,12 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         rules = [_check_rule(c, k) for c, k in zip(first["column"], first["check"], strict=True)]
         reason.loc[idx] = why
         rule.loc[idx] = rules
+        failed = idx
 
     rejected_mask = reason.notna()
-    # One filter of the wide frame, not two, when the schema rejects nothing.
-    kept = candidates if filtered else _rows(result, ~rejected_mask.to_numpy())
+    # The observations kept are the candidates less those the schema rejected.
+    kept = candidates if not len(failed) else \
+        _rows(candidates, ~candidates.index.isin(failed))
     kept = schema.order(kept, extra).reset_index(drop=True)
     for name in extra:
         kept[name] = kept[name].astype("str")
@@ -426,13 +435,19 @@ def _join_caveats(parts: list[pd.Series]) -> pd.Series:
     return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
 
 
-def _rows(frame: pd.DataFrame, mask: Any) -> pd.DataFrame:
+def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFrame:
     """``frame.loc[mask]`` for a boolean array, column by column (a boolean filter of each
-    Arrow array, where ``.loc`` turns the mask into a take of a million positions)."""
+    Arrow array, where ``.loc`` turns the mask into a take of a million positions).
+
+    With *consume*, each column is removed from *frame* once filtered, so that memory
+    holds one filtered column more, never a second copy of the frame."""
     import pandas as pd
 
-    return pd.DataFrame({c: frame[c].array[mask] for c in frame.columns},
-                        index=frame.index[mask])
+    index = frame.index[mask]
+    out = {}
+    for name in list(frame.columns):
+        out[name] = (frame.pop(name) if consume else frame[name]).array[mask]
+    return pd.DataFrame(out, index=index)
 
 
 def _constant(value: str, index: pd.Index) -> pd.Series:
