@@ -184,8 +184,18 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     n_cols = len(value_cols)
     rows = np.repeat(block_rows.to_numpy(), n_cols)
     cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
-    raw = cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel() if n_cols else \
-        np.empty(0, dtype=object)
+    if n_cols and all(pd.api.types.is_string_dtype(cells[c].dtype) and cells[c].dtype != object
+                      for c in value_cols):
+        # Text tables: the value columns stay Arrow strings, interleaved row by row by one
+        # take (a round trip through a numpy object array cost a Python string per cell).
+        stacked = pd.concat([block[c] if every else block[c][keep] for c in value_cols],
+                            ignore_index=True).array
+        n_block = len(block_rows)
+        order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
+        raw: Any = stacked if n_cols == 1 else stacked.take(order)
+    else:
+        raw = cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel() if n_cols else \
+            np.empty(0, dtype=object)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
     letters = pd.Series([column_letter(c) for c in value_cols], dtype="str")
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
