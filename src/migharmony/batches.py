@@ -231,7 +231,7 @@ class _KeyIndex:
                 "rule": "duplicate-key",
                 "reason": [f"same observation key as {f}" for f in same["source_ref_first"]],
                 "context": ""}).astype("str")
-            return (data.drop(index=same["index"].to_numpy()).reset_index(drop=True),
+            return (data.drop(index=same["index"].tolist()).reset_index(drop=True),
                     pd.concat([rejected, more], ignore_index=True))
         problems = [Problem(f"cells {r['source_ref_first']}, {r['source_ref']} all map to the "
                             f"same observation ({', '.join(str(r[c]) for c in key)})",
@@ -303,7 +303,7 @@ def _csv_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[C
         for chunk in reader:
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
-            chunk.columns = range(chunk.shape[1])
+            chunk.columns = pd.RangeIndex(chunk.shape[1])
             if chunk.index[-1] < first:
                 continue
             if last is not None and chunk.index[0] > last:

@@ -106,7 +106,7 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
             caveats = column("_caveats")
             caveats[rows] = [f"{c};{joined}" if c else joined for c in caveats[rows]]
 
-    def final(name: str, dtype: str = "str") -> Any:
+    def final(name: str, dtype: Any = "str") -> Any:
         if name in arrays:
             return _text_array(arrays[name], dtype)
         # Never written: all missing (caveats: all empty), without a per-row object array.
@@ -125,7 +125,7 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
         notes=notes, notes_used=used)
 
 
-def _text_array(values: Any, dtype: str = "str") -> Any:
+def _text_array(values: Any, dtype: Any = "str") -> Any:
     """A *dtype* array of an object array holding few distinct values (None for missing).
 
     Converting the distinct values and taking them is much cheaper than converting
