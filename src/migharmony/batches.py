@@ -135,6 +135,7 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
         summary.n_batches += 1
         summary.n_data += len(data)
         summary.n_rejected += len(rejected)
+        del cells, data, rejected  # let this batch go before the next one is read
     if not summary.n_batches:
         raise ReadError(f"{path}: no data rows to harmonize")
     summary.seconds = time.perf_counter() - started
@@ -189,12 +190,29 @@ class _KeyIndex:
         if not len(data):
             return data, rejected
         hashes = self.hash(data)
-        hit = np.isin(hashes, self.hashes)
+        hit = self.seen(hashes)
         if hit.any():
             data, rejected = self._exact(data, rejected, hashes, hit, cw, on_collision, written)
             hashes = self.hash(data) if len(data) else np.empty(0, dtype=np.uint64)
-        self.hashes = np.union1d(self.hashes, hashes)
+        # Kept sorted: the new keys are sorted, found by binary search (in order, so the
+        # search walks memory forward) and inserted in one linear pass, never a hash
+        # table rebuilt over every key seen so far.
+        new = np.sort(hashes)
+        self.hashes = np.insert(self.hashes, np.searchsorted(self.hashes, new), new)
         return data, rejected
+
+    def seen(self, hashes: np.ndarray) -> np.ndarray:
+        """Whether each hash is one of an earlier batch."""
+        import numpy as np
+
+        if not len(self.hashes):
+            return np.zeros(len(hashes), dtype=bool)
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        pos = np.minimum(np.searchsorted(self.hashes, ordered), len(self.hashes) - 1)
+        hit = np.empty(len(hashes), dtype=bool)
+        hit[order] = self.hashes[pos] == ordered
+        return hit
 
     def _exact(self, data: pd.DataFrame, rejected: pd.DataFrame, hashes: np.ndarray,
                hit: np.ndarray, cw: Crosswalk, on_collision: str,
@@ -308,10 +326,14 @@ def _csv_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[C
                 continue
             if last is not None and chunk.index[0] > last:
                 break
-            cells = pd.concat([head, chunk]) if len(head) else chunk
-            grid = Grid(cells=cells, sheet=None, kind="csv", path=str(path),
+            grid = Grid(cells=pd.concat([head, chunk]) if len(head) else chunk, sheet=None,
+                        kind="csv", path=str(path),
                         details={"encoding": enc, "delimiter": delim})
-            yield cells_from_grid(grid, cw), grid
+            del chunk
+            cells = cells_from_grid(grid, cw)
+            grid.cells = grid.cells.iloc[:0]  # cut into cells: only the grid's details remain
+            yield cells, grid
+            del cells, grid  # before the next chunk is read: one batch in memory at a time
 
 
 def _parquet_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[Cells]:
@@ -334,4 +356,8 @@ def _parquet_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[Cel
         cells_frame = _long_table(frame, path, read, ("OBS_VALUE", "obs_value", "value",
                                                       "VALUE"), first_row=first_row)
         first_row += batch.num_rows
-        yield _finish(cells_frame, cw, path)
+        del frame, batch
+        cells = _finish(cells_frame, cw, path)
+        del cells_frame
+        yield cells
+        del cells  # before the next batch is read
