@@ -149,9 +149,11 @@ def child_batches(source: Path, crosswalk: Path, out: Path, batch_rows: int) -> 
 # ------------------------------------------------------------------ parent
 
 
-def run_child(args: list[str]) -> dict[str, Any]:
+def run_child(args: list[str], pool: str = "default") -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    if pool != "default":
+        env["ARROW_DEFAULT_MEMORY_POOL"] = pool
     proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True,
                           text=True, env=env, check=False)
     if proc.returncode != 0:
@@ -200,6 +202,9 @@ def main() -> None:
     parser.add_argument("--batches", action="store_true",
                         help="also measure harmonize_batches")
     parser.add_argument("--batch-rows", type=int, default=1_000_000)
+    parser.add_argument("--arrow-pool", choices=("default", "system", "jemalloc", "mimalloc"),
+                        default="default", help="ARROW_DEFAULT_MEMORY_POOL of the children "
+                        "(both the floor and harmonize); see docs/performance.md")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -221,14 +226,15 @@ def main() -> None:
     crosswalk = crosswalk_path(args.kind, args.format)
     floors, harms, batches = [], [], []
     for _ in range(args.repeat):  # interleaved, so that load from others hits both alike
-        floors.append(run_child(["floor", str(source)]))
-        harms.append(run_child(["harmonize", str(source), str(crosswalk)]))
+        floors.append(run_child(["floor", str(source)], args.arrow_pool))
+        harms.append(run_child(["harmonize", str(source), str(crosswalk)], args.arrow_pool))
         if args.batches:
             batches.append(run_child(["batches", str(source), str(crosswalk),
-                                      str(args.batch_rows)]))
+                                      str(args.batch_rows)], args.arrow_pool))
     floor, harm = median_of(floors), median_of(harms)
     report: dict[str, Any] = {
         "rows": args.rows, "kind": args.kind, "format": args.format, "repeat": args.repeat,
+        "arrow_pool": args.arrow_pool,
         "input_mb": round(source.stat().st_size / 2**20, 1),
         "harmonize_s": round(harm["seconds"], 3), "floor_s": round(floor["seconds"], 3),
         "ratio": round(harm["seconds"] / floor["seconds"], 2),
@@ -253,7 +259,8 @@ def main() -> None:
         return
     m = report["machine"]
     print(f"{args.kind} table, {args.rows:,} values, {args.format} "
-          f"({report['input_mb']} MB); median of {args.repeat} run(s)")
+          f"({report['input_mb']} MB); median of {args.repeat} run(s); Arrow memory pool "
+          f"{args.arrow_pool}")
     print(f"machine: {m.get('cpu', '?')}, {m['cpus']} cpus, {m.get('memory_gb', '?')} GB, "
           f"Python {m['python']}, pandas {m['pandas']}, pyarrow {m['pyarrow']}, "
           f"pandera {m['pandera']}, load {m.get('load_avg', '?')}")
