@@ -27,6 +27,7 @@ _LAZY: dict[str, str] = {
     "errors": "errors",
     "schema": "schema",
     "harmonize": "pipeline:harmonize",
+    "harmonize_batches": "batches:harmonize_batches",
     "HarmonizedResult": "result:HarmonizedResult",
     "gaps": "disaggregation:gaps",
     "regroup_ages": "ages:regroup_ages",
@@ -48,6 +49,7 @@ __all__ = [
     "errors",
     "gaps",
     "harmonize",
+    "harmonize_batches",
     "regroup_ages",
     "schema",
     "vocab",
@@ -59,6 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from . import errors as errors
     from . import schema as schema
     from . import vocab as vocab
+    from .batches import harmonize_batches as harmonize_batches
     from .errors import MigharmonyError as MigharmonyError
     from .pipeline import harmonize as harmonize
     from .result import HarmonizedResult as HarmonizedResult

@@ -119,7 +119,7 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    clean = frame.copy()
+    clean = frame.copy(deep=False)  # copy-on-write: the attrs are cleared, no data copied
     clean.attrs = {}
     table = pa.Table.from_pandas(clean, preserve_index=False)
     meta = dict(table.schema.metadata or {})

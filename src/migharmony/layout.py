@@ -133,7 +133,10 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
 
     read = crosswalk.section("read")
     cells = grid.cells
-    n_rows, width = cells.shape
+    width = cells.shape[1]
+    # The last row number: the row count for a whole table; a batch of a larger table
+    # (migharmony.batches) keeps the file's row numbers, after its header rows.
+    n_rows = int(cells.index[-1]) if len(cells) else 0
     header_rows = [int(r) for r in read.get("header_rows", [1] if grid.kind == "csv" else [])]
     for r in header_rows:
         if r > n_rows:
@@ -169,24 +172,41 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     used = sorted({*value_cols, *named.values()})
     used_text = {c: _as_text(block[c]) for c in used if c < width}
     nonblank = pd.concat([t.str.strip() != "" for t in used_text.values()], axis=1).any(axis=1)
-    block_rows = block.index[nonblank.to_numpy()]
+    keep = nonblank.to_numpy()
+    block_rows = block.index[keep]
+    every = bool(keep.all())  # a long table: no blank row, no row to drop
 
-    row_frame = pd.DataFrame({name: used_text[c].loc[block_rows] if c < width else ""
-                              for name, c in named.items()}, index=block_rows)
+    row_frame = pd.DataFrame({name: (used_text[c] if every else used_text[c][keep])
+                              if c < width else "" for name, c in named.items()},
+                             index=block_rows)
     excluded_rows, reasons = _excluded_rows(crosswalk, row_frame)
 
     n_cols = len(value_cols)
     rows = np.repeat(block_rows.to_numpy(), n_cols)
     cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
-    raw = cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel() if n_cols else \
-        np.empty(0, dtype=object)
+    if n_cols and all(pd.api.types.is_string_dtype(cells[c].dtype) and cells[c].dtype != object
+                      for c in value_cols):
+        # Text tables: the value columns stay Arrow strings, interleaved row by row by one
+        # take (a round trip through a numpy object array cost a Python string per cell).
+        stacked = pd.concat([block[c] if every else block[c][keep] for c in value_cols],
+                            ignore_index=True).array
+        n_block = len(block_rows)
+        order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
+        raw: Any = stacked if n_cols == 1 else stacked.take(order)
+    else:
+        raw = cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel() if n_cols else \
+            np.empty(0, dtype=object)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
     letters = pd.Series([column_letter(c) for c in value_cols], dtype="str")
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
     frame["_ref"] = (prefix + letters.iloc[np.tile(np.arange(n_cols), len(block_rows))]
                      .reset_index(drop=True) + pd.Series(rows, dtype="str"))
+    # Row texts repeated over the value columns: a take of the Arrow strings, never a
+    # round trip through a numpy object array.
+    repeat = None if n_cols == 1 else np.repeat(np.arange(len(row_frame)), n_cols)
     for name in named:
-        frame[name] = row_frame[name].to_numpy().repeat(n_cols)
+        column = row_frame[name].array
+        frame[name] = column if repeat is None else column.take(repeat)
     if flag_col is not None:
         frame["_flags"] = _as_text(cells.loc[block_rows, flag_col]).to_numpy().repeat(n_cols)
     elif values.get("flags") == "right":  # an unlabeled flag column right of each value column
@@ -202,7 +222,8 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     gone = frame["_row"].isin(excluded_rows)
     excluded = frame.loc[gone].assign(
         reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
-    return Cells(frame=frame.loc[~gone].reset_index(drop=True), excluded=excluded,
+    kept = frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame
+    return Cells(frame=kept, excluded=excluded,
                  header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
 
 

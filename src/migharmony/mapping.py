@@ -145,8 +145,12 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
     })
     take = np.asarray(codes_idx)
     codes = pd.Series(pd.array(out_code, dtype="str").take(take), index=labels.index)
-    reason = pd.Series(pd.array(out_reason, dtype="str").take(take), index=labels.index)
-    rule = pd.Series(pd.array(out_rule, dtype="str").take(take), index=labels.index)
+    if any(r is not None for r in out_reason):
+        reason = pd.Series(pd.array(out_reason, dtype="str").take(take), index=labels.index)
+        rule = pd.Series(pd.array(out_rule, dtype="str").take(take), index=labels.index)
+    else:  # every label mapped: no per-row take of missing texts
+        reason = pd.Series(np.nan, index=labels.index, dtype="str")
+        rule = pd.Series(np.nan, index=labels.index, dtype="str")
     return Mapped(codes=codes, reason=reason, rule=rule, report=report)
 
 

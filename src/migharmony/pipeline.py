@@ -78,6 +78,8 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     if isinstance(source, str | Path) and Path(source).is_dir():
         source = _file_in(Path(source), cw)
     grid, cells = _cells(source, cw)
+    if grid is not None:  # its cells are cut out: only its sheet and problems are used later
+        grid.cells = grid.cells.iloc[:0]
     notes = _notes(source, cw)
     corrections = _correct(cells.frame, cw)
 
@@ -316,11 +318,12 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     reason = parsed["problem"].copy()
     rule = parsed["rule"].where(reason.notna())
     excl = parsed["exclude"]
-    reason = reason.fillna(excl)
-    rule = rule.fillna(pd.Series("excluded-symbol", index=frame.index, dtype="str")
-                       .where(excl.notna()))
-    reason = reason.fillna(tags.reason)
-    rule = rule.fillna(tags.rule)
+    if excl.notna().any():
+        reason = reason.fillna(excl)
+        rule = rule.fillna(pd.Series("excluded-symbol", index=frame.index, dtype="str")
+                           .where(excl.notna()))
+    reason = _fill(reason, tags.reason)
+    rule = _fill(rule, tags.rule)
 
     report: dict[str, pd.DataFrame] = {}
     dims = cw.dimensions()
@@ -330,7 +333,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     for dim in order:
         spec = dims[dim]
         if "value" in spec and "from" not in spec:
-            columns[dim] = pd.Series(str(spec["value"]), index=frame.index, dtype="str")
+            columns[dim] = _constant(str(spec["value"]), frame.index)
             continue
         source_col = spec.get("from", dim)
         if source_col not in frame:
@@ -341,8 +344,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         mapped = map_dimension(dim, frame[source_col], cw, periods=columns.get("time_period"))
         report[dim] = mapped.report
         columns[dim] = mapped.codes
-        reason = reason.fillna(mapped.reason)
-        rule = rule.fillna(mapped.rule)
+        reason = _fill(reason, mapped.reason)
+        rule = _fill(rule, mapped.rule)
 
     extra = cw.extra_dimensions()
     out: dict[str, Any] = {}
@@ -353,39 +356,47 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
             out[name] = columns[name]
         elif name in SETTABLE:
             default = defs.get(name, spec.default)
-            out[name] = tags.settings[name].fillna(default) if default is not None else \
-                tags.settings[name]
+            setting = tags.settings[name]
+            if isinstance(default, str) and not setting.notna().any():
+                out[name] = _constant(default, frame.index)  # no row rule sets it
+            else:
+                out[name] = setting.fillna(default) if default is not None else setting
     for name in extra:
         out[name] = columns[name]
     result = pd.DataFrame(out, index=frame.index)
     # Symbols and flags set statuses; row rules may too (symbols win).
     status_from_value = parsed["obs_status"].where(parsed["obs_status"] != "A")
-    result["obs_status"] = status_from_value.fillna(tags.settings["obs_status"]).fillna(
+    result["obs_status"] = _fill(status_from_value, tags.settings["obs_status"]).fillna(
         defs.get("obs_status", "A"))
     conf_from_value = parsed["conf_status"].where(parsed["conf_status"] != "F")
-    result["conf_status"] = conf_from_value.fillna(tags.settings["conf_status"]).fillna("F")
+    result["conf_status"] = _fill(conf_from_value, tags.settings["conf_status"]).fillna("F")
 
     unit_mult = tags.unit_mult.fillna(int(defs.get("unit_mult", 0))).astype("Int64")
     result["unit_mult"] = unit_mult
     factor = np.power(10.0, unit_mult.to_numpy(dtype=float))
     result["obs_value"] = parsed["value"].to_numpy() * factor
     result["obs_flags"] = parsed["obs_flags"]
-    result["obs_count"] = pd.array([pd.NA] * n, dtype="Int64")
+    result["obs_count"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64),
+                                                 np.ones(n, dtype=bool))  # all <NA>
     caveat_parts = [tags.caveats, parsed["caveats"]]
     if "_corrected" in frame:
         caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
                             .astype("str").str.replace(r"\[\d+\]", "", regex=True))
     result["caveats"] = _join_caveats(caveat_parts)
-    result["source_id"] = cw.id
+    # Everything below reads the wide frame only: let the intermediate columns go.
+    del parsed, tags, out, columns, caveat_parts
+    result["source_id"] = _constant(cw.id, frame.index)
     result["source_ref"] = frame["_ref"].astype("str")
     if cw.section("attributes"):
         reason, rule = _apply_attributes(result, frame, cw, reason, rule)
     for spec in schema.COLUMNS:
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
-    ages = vocab.age_intervals(result["age"].fillna("_U"))
-    result["age_low"] = ages["age_low"].to_numpy()
-    result["age_high"] = ages["age_high"].to_numpy()
+    # Intervals of the distinct age codes, taken back to the rows.
+    age_codes, age_uniques = pd.factorize(result["age"].fillna("_U"))
+    ages = vocab.age_intervals(pd.Series(np.asarray(age_uniques, dtype=object), dtype=object))
+    result["age_low"] = ages["age_low"].array.take(age_codes)
+    result["age_high"] = ages["age_high"].array.take(age_codes)
     for spec in schema.COLUMNS:
         result[spec.name] = result[spec.name].astype(schema.dtype(spec))
 
@@ -404,10 +415,16 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     # The canonical schema is checked on every candidate observation; a cell that
     # breaks it (a negative count, a malformed period...) is rejected with the check
     # it failed, never dropped and never raised as a traceback.
-    candidates = result.loc[reason.isna()]
+    candidate_mask = reason.isna()
+    # The wide frame is filtered column by column and each column let go as soon as it
+    # is filtered: the candidates never coexist with a full copy of the frame.
+    candidates = _rows(result, candidate_mask.to_numpy(), consume=True) \
+        if not candidate_mask.all() else result.copy(deep=False)
+    del result
     for name in extra:
         candidates[name] = candidates[name].astype("str")
     failures = schema.validate(schema.order(candidates, extra), unique=False)
+    failed = np.empty(0, dtype="int64")
     if len(failures):
         located = failures[failures["index"].notna()]
         if len(located) < len(failures):
@@ -422,9 +439,12 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         rules = [_check_rule(c, k) for c, k in zip(first["column"], first["check"], strict=True)]
         reason.loc[idx] = why
         rule.loc[idx] = rules
+        failed = idx
 
     rejected_mask = reason.notna()
-    kept = result.loc[~rejected_mask]
+    # The observations kept are the candidates less those the schema rejected.
+    kept = candidates if not len(failed) else \
+        _rows(candidates, ~candidates.index.isin(failed))
     kept = schema.order(kept, extra).reset_index(drop=True)
     for name in extra:
         kept[name] = kept[name].astype("str")
@@ -510,20 +530,64 @@ def _failure_problem(row: Any) -> Any:
 
 
 def _join_caveats(parts: list[pd.Series]) -> pd.Series:
+    """The caveat codes of each row, joined once per distinct combination of the parts."""
+    import numpy as np
     import pandas as pd
 
-    joined = parts[0].fillna("").astype("str")
-    for part in parts[1:]:
-        joined = joined + ";" + part.fillna("").astype("str")
-    codes, uniques = pd.factorize(joined, use_na_sentinel=False)
+    index = parts[0].index
+    combined = np.zeros(len(index), dtype=np.int64)
+    part_values, part_codes = [], []
+    for part in parts:
+        codes, uniques = pd.factorize(part, use_na_sentinel=True)
+        # A missing part (code -1) reads as the trailing "".
+        part_values.append(["" if pd.isna(u) else str(u) for u in uniques] + [""])
+        part_codes.append(codes)
+        # Refactorized at each step, so the combined code stays below the row count.
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    n_combos = int(combined.max()) + 1 if len(combined) else 0
+    first = np.full(n_combos, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined))[::-1]  # first row of each combination
     clean = []
-    for text in uniques:
+    for row in first:
         seen: list[str] = []
-        for code in str(text).split(";"):
-            if code and code not in seen:
-                seen.append(code)
+        for codes, values in zip(part_codes, part_values, strict=True):
+            for code in values[codes[row]].split(";"):
+                if code and code not in seen:
+                    seen.append(code)
         clean.append(";".join(seen))
-    return pd.Series(pd.array(clean, dtype="str").take(codes), index=joined.index)
+    return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
+
+
+def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFrame:
+    """``frame.loc[mask]`` for a boolean array, column by column (a boolean filter of each
+    Arrow array, where ``.loc`` turns the mask into a take of a million positions).
+
+    With *consume*, each column is removed from *frame* once filtered, so that memory
+    holds one filtered column more, never a second copy of the frame."""
+    import pandas as pd
+
+    index = frame.index[mask]
+    out = {}
+    for name in list(frame.columns):
+        out[name] = (frame.pop(name) if consume else frame[name]).array[mask]
+    return pd.DataFrame(out, index=index)
+
+
+def _constant(value: str, index: pd.Index) -> pd.Series:
+    """A text column holding *value* on every row (a take of one string: no per-row copy
+    of a Python object)."""
+    import numpy as np
+    import pandas as pd
+
+    return pd.Series(pd.array([value], dtype="str").take(np.zeros(len(index), dtype=np.intp)),
+                     index=index)
+
+
+def _fill(series: pd.Series, other: pd.Series) -> pd.Series:
+    """``series.fillna(other)``, skipped when nothing is missing or nothing would fill it."""
+    if not series.hasnans or not other.notna().any():
+        return series
+    return series.fillna(other)
 
 
 def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,

@@ -178,7 +178,7 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
     for spec in COLUMNS:
         checks = []
         if spec.vocabulary == "age":
-            checks.append(pa.Check(lambda s: s.map(_is_age_code), element_wise=False,
+            checks.append(pa.Check(_age_codes_ok, element_wise=False,
                                    name="age_code", error="not an SDMX age code"))
         elif spec.vocabulary:
             checks.append(pa.Check.isin(vocab.codes(spec.vocabulary),
@@ -201,6 +201,17 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
         unique=[*KEY, *extra] if unique else None,
         report_duplicates="all",
     )
+
+
+def _age_codes_ok(series: pd.Series) -> pd.Series:
+    """Whether each value is an age code, checked once per distinct value (codes are few,
+    rows are many)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    ok = np.fromiter((_is_age_code(u) for u in uniques), dtype=bool, count=len(uniques))
+    return pd.Series(ok[codes] if len(codes) else np.zeros(0, dtype=bool), index=series.index)
 
 
 def _is_age_code(code: object) -> bool:

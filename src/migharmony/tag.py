@@ -52,11 +52,13 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     import pandas as pd
 
     n = len(cells)
-    settings = {c: np.full(n, None, dtype=object) for c in SETTABLE}
-    unit_mult = np.full(n, None, dtype=object)
-    caveats = np.full(n, "", dtype=object)
-    reason = np.full(n, None, dtype=object)
-    rule_col = np.full(n, None, dtype=object)
+    # Columns are allocated when a rule first writes them: most crosswalks set few.
+    arrays: dict[str, Any] = {}
+
+    def column(name: str) -> Any:
+        if name not in arrays:
+            arrays[name] = np.full(n, "" if name == "_caveats" else None, dtype=object)
+        return arrays[name]
 
     for i, rule in enumerate(crosswalk.data.get("rows", [])):
         table = _rule_table(rule, i)
@@ -67,21 +69,24 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
             rows = codes == u
             setting = table.get(normalise_label(str(label)), otherwise)
             if setting is None:
+                reason, rule_col = column("_reason"), column("_rule")
                 reason[rows & (reason == None)] = (  # noqa: E711 - numpy elementwise
                     f"{rule['from']} '{str(label).strip()}' is not listed in the crosswalk's "
                     f"rows[{i}].map; add it (or an `otherwise:` entry)")
                 rule_col[rows & (rule_col == None)] = f"unmapped-{rule['from']}"  # noqa: E711
                 continue
-            for column in SETTABLE:
-                if column in setting:
-                    settings[column][rows] = setting[column]
+            for name in SETTABLE:
+                if name in setting:
+                    column(name)[rows] = setting[name]
             if "unit_mult" in setting:
-                unit_mult[rows] = setting["unit_mult"]
+                column("_unit_mult")[rows] = setting["unit_mult"]
             if setting.get("exclude"):
+                reason, rule_col = column("_reason"), column("_rule")
                 reason[rows & (reason == None)] = str(setting["exclude"])  # noqa: E711
                 rule_col[rows & (rule_col == None)] = "excluded-row"  # noqa: E711
             if setting.get("caveats"):
                 joined = ";".join(setting["caveats"])
+                caveats = column("_caveats")
                 caveats[rows] = [f"{c};{joined}" if c else joined for c in caveats[rows]]
 
     used: set[str] = set()
@@ -98,14 +103,35 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
             used.update(keys)
             joined = ";".join(f"{code}[{k}]" for k in keys)
             rows = codes == u
+            caveats = column("_caveats")
             caveats[rows] = [f"{c};{joined}" if c else joined for c in caveats[rows]]
 
-    frame = pd.DataFrame({c: pd.array(v, dtype="str") for c, v in settings.items()},
-                         index=cells.index)
+    def final(name: str, dtype: Any = "str") -> Any:
+        if name in arrays:
+            return _text_array(arrays[name], dtype)
+        # Never written: all missing (caveats: all empty), without a per-row object array.
+        fill = [""] if name == "_caveats" else []
+        return pd.array(fill, dtype=dtype).take(np.zeros(n, dtype=np.intp) if fill
+                                                else np.full(n, -1, dtype=np.intp),
+                                                allow_fill=not fill)
+
+    frame = pd.DataFrame({c: final(c) for c in SETTABLE}, index=cells.index)
     return RowTags(
         settings=frame,
-        unit_mult=pd.Series(pd.array(unit_mult, dtype="Int64"), index=cells.index),
-        caveats=pd.Series(pd.array(caveats, dtype="str"), index=cells.index),
-        reason=pd.Series(pd.array(reason, dtype="str"), index=cells.index),
-        rule=pd.Series(pd.array(rule_col, dtype="str"), index=cells.index),
+        unit_mult=pd.Series(final("_unit_mult", "Int64"), index=cells.index),
+        caveats=pd.Series(final("_caveats"), index=cells.index),
+        reason=pd.Series(final("_reason"), index=cells.index),
+        rule=pd.Series(final("_rule"), index=cells.index),
         notes=notes, notes_used=used)
+
+
+def _text_array(values: Any, dtype: Any = "str") -> Any:
+    """A *dtype* array of an object array holding few distinct values (None for missing).
+
+    Converting the distinct values and taking them is much cheaper than converting
+    every row: rules and notes hold a handful of texts for millions of cells.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return pd.array(list(uniques), dtype=dtype).take(codes, allow_fill=True)

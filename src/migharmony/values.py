@@ -181,14 +181,19 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
 
     if precedence is None:
         precedence = _precedence()
-    values = raw.to_numpy(dtype=object)
-    if extra_flags is not None:
-        extra = extra_flags.fillna("").astype("str").str.strip().to_numpy(dtype=object)
-        has = extra != ""
-        values = values.copy()
-        values[has] = [f"{v if v is not None else ''} {f}".strip()
-                       for v, f in zip(values[has], extra[has], strict=True)]
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if extra_flags is None and pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+        # Text (Arrow strings): factorized as they are, no Python object per row.
+        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+        uniques = uniques.to_numpy(dtype=object)
+    else:
+        values = raw.to_numpy(dtype=object)
+        if extra_flags is not None:
+            extra = extra_flags.fillna("").astype("str").str.strip().to_numpy(dtype=object)
+            has = extra != ""
+            values = values.copy()
+            values[has] = [f"{v if v is not None else ''} {f}".strip()
+                           for v, f in zip(values[has], extra[has], strict=True)]
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
     readings = [parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
                           thousands=thousands, precedence=precedence) for u in uniques]
     table = pd.DataFrame({

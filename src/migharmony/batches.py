@@ -1,0 +1,380 @@
+"""Harmonize tables larger than memory, in batches, into a Parquet dataset.
+
+:func:`harmonize_batches` reads a large CSV (or a Parquet file or dataset of a long
+table) a batch of rows at a time, harmonizes each batch with
+:func:`harmonize_batch` and writes one Parquet file per batch, for the data and for
+the rejected cells, with the dataset metadata embedded as :func:`migharmony.emit.
+write_parquet` does. Memory is bounded by the batch, not by the table.
+
+:func:`harmonize_batch` is a pure function of the batch's cells and the crosswalk: no
+state is kept between batches inside it, so the same step could run on a partitioned
+engine. What needs the whole table is done outside it: observation keys are hashed
+(64 bits) and compared with those of earlier batches; a hash seen before is checked
+exactly against the rows already written, so a key collision across batches is
+reported (or rejected) exactly as :func:`migharmony.harmonize` does within one table.
+
+The rows are exactly those of the in-memory path (``harmonize``): same values, codes,
+caveats and ``source_ref`` (rows keep their numbers in the file), in the same order
+once the parts are concatenated.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .crosswalk import Crosswalk, load
+from .errors import MigharmonyError, ReadError, SourceNotFoundError, ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from .layout import Cells
+
+__all__ = ["BatchSummary", "harmonize_batch", "harmonize_batches", "read_dataset"]
+
+#: Crosswalk features that need the whole table at once.
+_WHOLE_TABLE = {
+    "records": "records are added up over the whole table",
+    "not_disaggregated": "zeros are compared with totals that may sit in another batch",
+    "corrections": "corrections name cells anywhere in the table",
+}
+
+
+@dataclass
+class BatchSummary:
+    """What :func:`harmonize_batches` wrote."""
+
+    output_dir: Path
+    data_files: list[Path] = field(default_factory=list)
+    rejected_files: list[Path] = field(default_factory=list)
+    n_batches: int = 0
+    n_data: int = 0
+    n_rejected: int = 0
+    seconds: float = 0.0
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None = None, *,
+                    on_collision: str = "raise") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Harmonize the cells of one batch: (observations, rejected cells).
+
+    A pure function of its arguments, the in-memory pipeline's steps after the read:
+    values, row tags, mapping, schema checks and key collisions within the batch.
+    """
+    import pandas as pd
+
+    from .pipeline import _collisions, _rejected_frame, _to_observations
+
+    excluded = cells.excluded
+    rejected = [_rejected_frame(excluded, cw, excluded["reason"], excluded["rule"])]
+    data, more, _ = _to_observations(cells.frame, cw, dict(notes or {}))
+    rejected.extend(more)
+    rejected_frame = pd.concat(rejected, ignore_index=True)
+    out = _collisions(data, rejected_frame, cw, on_collision)
+    if isinstance(out, tuple):
+        return out
+    return out, rejected_frame
+
+
+def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, Any] | Crosswalk,
+                      output_dir: str | Path, *, batch_rows: int = 1_000_000,
+                      on_collision: str = "raise") -> BatchSummary:
+    r"""Harmonize *source* batch by batch into Parquet files under *output_dir*.
+
+    *source* is a CSV file (``read.format: csv`` or auto) or a Parquet file or folder
+    of Parquet files (``read.format: parquet``). *batch_rows* source rows are read at
+    a time. Files written: ``data/part-00000.parquet``... and
+    ``rejected/part-00000.parquet``..., each carrying the metadata (with the batch's
+    number and counts), and ``metadata.json`` with the totals.
+    :func:`read_dataset` reads them back as one frame.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "big.csv").write_text("country,Total\nSenegal,274929\nMali,485829\n"
+    ...                                     "Nigeria,1308568\n", encoding="utf-8")
+    >>> crosswalk = {
+    ...     "migharmony": "crosswalk/1", "id": "example", "title": "Example",
+    ...     "source": {"producer": "Example office", "licence": "CC0"},
+    ...     "definitions": {"measure": "STOCK", "migr_basis": "COB"},
+    ...     "read": {"format": "csv", "header_rows": [1]},
+    ...     "columns": {"country": "country"}, "values": {"columns": ["Total"]},
+    ...     "dimensions": {"ref_area": {"from": "country", "areas": {"scheme": "name"}},
+    ...                    "time_period": {"value": "2020"}}}
+    >>> summary = harmonize_batches(folder / "big.csv", crosswalk, folder / "out", batch_rows=2)
+    >>> read_dataset(folder / "out", "data")[["ref_area", "obs_value"]]
+      ref_area  obs_value
+    0      SEN   274929.0
+    1      MLI   485829.0
+    2      NGA  1308568.0
+    """
+    from .emit import metadata_json, write_parquet
+    from .pipeline import _notes
+    from .result import build_metadata
+
+    started = time.perf_counter()
+    if batch_rows < 1:
+        raise ValueError("batch_rows must be at least 1")
+    cw = load(crosswalk)
+    for key, why in _WHOLE_TABLE.items():
+        if cw.data.get(key):
+            raise MigharmonyError(f"{cw.id}: `{key}` cannot be applied batch by batch ({why}); "
+                                  "use migharmony.harmonize on the whole table")
+    path = Path(source)
+    if not path.exists():
+        raise SourceNotFoundError(f"source {path} not found")
+    out = Path(output_dir)
+    for sub in ("data", "rejected"):
+        folder = out / sub
+        if folder.exists() and any(folder.glob("part-*.parquet")):
+            raise MigharmonyError(f"{folder} already holds parts; give an empty output folder")
+    notes = _notes(source, cw)
+    summary = BatchSummary(output_dir=out)
+    seen = _KeyIndex()
+    for number, (cells, grid) in enumerate(_batches(path, cw, batch_rows)):
+        data, rejected = harmonize_batch(cells, cw, notes, on_collision=on_collision)
+        data, rejected = seen.check(data, rejected, cw, on_collision, summary.data_files)
+        metadata = build_metadata(cw, source, grid, notes=notes, corrections=[],
+                                  n_data=len(data), n_rejected=len(rejected),
+                                  seconds=time.perf_counter() - started, mapping={})
+        metadata["batch"] = {"number": number, "batch_rows": batch_rows}
+        name = f"part-{number:05d}.parquet"
+        summary.data_files.append(write_parquet(data, out / "data" / name, metadata))
+        summary.rejected_files.append(write_parquet(rejected, out / "rejected" / name,
+                                                    metadata))
+        summary.n_batches += 1
+        summary.n_data += len(data)
+        summary.n_rejected += len(rejected)
+        del cells, data, rejected  # let this batch go before the next one is read
+    if not summary.n_batches:
+        raise ReadError(f"{path}: no data rows to harmonize")
+    summary.seconds = time.perf_counter() - started
+    summary.metadata = build_metadata(cw, source, None, notes=notes, corrections=[],
+                                      n_data=summary.n_data, n_rejected=summary.n_rejected,
+                                      seconds=summary.seconds, mapping={})
+    summary.metadata["batches"] = {"count": summary.n_batches, "batch_rows": batch_rows}
+    (out / "metadata.json").write_text(metadata_json(summary.metadata), encoding="utf-8")
+    return summary
+
+
+def read_dataset(output_dir: str | Path, part: str = "data") -> pd.DataFrame:
+    """The ``data`` (or ``rejected``) parts written by :func:`harmonize_batches`, as one
+    frame in source order, metadata of the whole run in ``attrs``."""
+    import pandas as pd
+
+    from .emit import read_parquet
+
+    folder = Path(output_dir)
+    frames = [read_parquet(p) for p in sorted((folder / part).glob("part-*.parquet"))]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    meta = folder / "metadata.json"
+    frame.attrs = {"migharmony": json.loads(meta.read_text(encoding="utf-8"))} \
+        if meta.exists() else {}
+    return frame
+
+
+# ------------------------------------------------------------------ key collisions
+
+
+class _KeyIndex:
+    """64-bit hashes of the observation keys written so far (8 bytes per observation)."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.hashes = np.empty(0, dtype=np.uint64)
+
+    @staticmethod
+    def hash(data: pd.DataFrame) -> np.ndarray:
+        import pandas as pd
+
+        from . import schema
+
+        key = schema.key(data)
+        return pd.util.hash_pandas_object(data[key].astype("str"), index=False).to_numpy()
+
+    def check(self, data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
+              on_collision: str, written: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        import numpy as np
+
+        if not len(data):
+            return data, rejected
+        hashes = self.hash(data)
+        hit = self.seen(hashes)
+        if hit.any():
+            data, rejected = self._exact(data, rejected, hashes, hit, cw, on_collision, written)
+            hashes = self.hash(data) if len(data) else np.empty(0, dtype=np.uint64)
+        # Kept sorted: the new keys are sorted, found by binary search (in order, so the
+        # search walks memory forward) and inserted in one linear pass, never a hash
+        # table rebuilt over every key seen so far.
+        new = np.sort(hashes)
+        self.hashes = np.insert(self.hashes, np.searchsorted(self.hashes, new), new)
+        return data, rejected
+
+    def seen(self, hashes: np.ndarray) -> np.ndarray:
+        """Whether each hash is one of an earlier batch."""
+        import numpy as np
+
+        if not len(self.hashes):
+            return np.zeros(len(hashes), dtype=bool)
+        order = np.argsort(hashes)
+        ordered = hashes[order]
+        pos = np.minimum(np.searchsorted(self.hashes, ordered), len(self.hashes) - 1)
+        hit = np.empty(len(hashes), dtype=bool)
+        hit[order] = self.hashes[pos] == ordered
+        return hit
+
+    def _exact(self, data: pd.DataFrame, rejected: pd.DataFrame, hashes: np.ndarray,
+               hit: np.ndarray, cw: Crosswalk, on_collision: str,
+               written: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Compare the rows whose hash was seen with the rows written before."""
+        import pandas as pd
+        import pyarrow.parquet as pq
+
+        from . import schema
+        from .errors import Problem
+
+        key = schema.key(data)
+        wanted = set(hashes[hit].tolist())
+        earlier = []
+        for file in written:
+            part = pq.read_table(file, columns=[*key, "source_ref"]).to_pandas()
+            part = part[[h in wanted for h in self.hash(part).tolist()]]
+            earlier.append(part)
+        before = pd.concat(earlier, ignore_index=True).drop_duplicates(key)
+        candidates = data.loc[hit, [*key, "source_ref"]]
+        as_text = [c + "_text" for c in key]
+        left = candidates.reset_index().assign(**{t: candidates[c].astype("str").to_numpy()
+                                                  for t, c in zip(as_text, key, strict=True)})
+        right = before.assign(**{t: before[c].astype("str") for t, c in
+                                 zip(as_text, key, strict=True)})
+        same = left.merge(right[[*as_text, "source_ref"]], on=as_text, suffixes=("", "_first"))
+        if not len(same):  # a hash collision of different keys
+            return data, rejected
+        if on_collision == "reject":
+            later = data.loc[same["index"].to_numpy()]
+            more = pd.DataFrame({
+                "source_id": cw.id, "source_ref": later["source_ref"].to_numpy(),
+                "source_value": later["obs_value"].astype("str").to_numpy(),
+                "rule": "duplicate-key",
+                "reason": [f"same observation key as {f}" for f in same["source_ref_first"]],
+                "context": ""}).astype("str")
+            return (data.drop(index=same["index"].tolist()).reset_index(drop=True),
+                    pd.concat([rejected, more], ignore_index=True))
+        problems = [Problem(f"cells {r['source_ref_first']}, {r['source_ref']} all map to the "
+                            f"same observation ({', '.join(str(r[c]) for c in key)})",
+                            rule="duplicate-key") for _, r in same.head(50).iterrows()]
+        raise ValidationError(
+            f"{cw.id}: {len(same)} observation key(s) are produced by more than one source "
+            "cell; the crosswalk must tell them apart (a further dimension) or exclude one "
+            "(exclude_rows)", problems=problems)
+
+
+# ------------------------------------------------------------------ readers
+
+
+def _batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[Cells, Any]]:
+    from .pipeline import _is_cube
+
+    read = cw.section("read")
+    fmt = read.get("format", "auto")
+    if path.is_dir() or _is_cube(path, fmt):
+        if fmt not in ("auto", "parquet") or (path.is_file() and path.suffix != ".parquet"
+                                               and fmt == "auto"):
+            raise ReadError(f"{path}: batches read CSV and Parquet; '{fmt}' cubes are read "
+                            "whole by migharmony.harmonize")
+        yield from ((cells, None) for cells in _parquet_batches(path, cw, batch_rows))
+        return
+    from .read import _sniff_format
+
+    kind = fmt if fmt != "auto" else _sniff_format(path)
+    if kind != "csv":
+        raise ReadError(f"{path}: batches read CSV and Parquet; a {kind} workbook is read "
+                        "whole by migharmony.harmonize")
+    if read.get("stop_at_blank"):
+        raise MigharmonyError(f"{cw.id}: read.stop_at_blank needs the whole table; use "
+                              "migharmony.harmonize or give read.last_row")
+    yield from _csv_batches(path, cw, batch_rows)
+
+
+def _csv_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[Cells, Any]]:
+    """Grids of the header rows plus *batch_rows* further rows, with their file row numbers."""
+    import pandas as pd
+
+    from . import hxl
+    from .layout import cells_from_grid
+    from .read import Grid, detect_encoding, sniff_delimiter
+
+    read = cw.section("read")
+    with path.open("rb") as handle:
+        sample = handle.read(1 << 16)
+    enc = read.get("encoding") or detect_encoding(sample)
+    delim = read.get("delimiter") or sniff_delimiter(sample.decode(enc, errors="replace"))
+    options: dict[str, Any] = {
+        "sep": delim, "header": None, "dtype": "str", "keep_default_na": False,
+        "encoding": enc, "encoding_errors": "strict", "skip_blank_lines": False,
+        "on_bad_lines": "error", "engine": "python" if len(delim) > 1 else "c",
+        "quoting": csv.QUOTE_MINIMAL}
+    header_rows = [int(r) for r in read.get("header_rows", [1])]
+    n_head = max(header_rows, default=0)
+    probe = pd.read_csv(path, nrows=n_head + 1, **options)
+    probe.index = pd.RangeIndex(1, len(probe) + 1)
+    probe.columns = range(probe.shape[1])
+    hxl_row = hxl.find_row(probe, header_rows, read.get("hxl", "auto")) if len(probe) else None
+    n_head = max(n_head, hxl_row or 0)
+    head = probe.loc[:n_head]
+    first = int(read.get("first_row", n_head + 1))
+    last = int(read["last_row"]) if "last_row" in read else None
+    start = n_head + 1
+    reader = pd.read_csv(path, skiprows=n_head, chunksize=batch_rows, **options)
+    with reader:
+        for chunk in reader:
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            start += len(chunk)
+            chunk.columns = pd.RangeIndex(chunk.shape[1])
+            if chunk.index[-1] < first:
+                continue
+            if last is not None and chunk.index[0] > last:
+                break
+            grid = Grid(cells=pd.concat([head, chunk]) if len(head) else chunk, sheet=None,
+                        kind="csv", path=str(path),
+                        details={"encoding": enc, "delimiter": delim})
+            del chunk
+            cells = cells_from_grid(grid, cw)
+            grid.cells = grid.cells.iloc[:0]  # cut into cells: only the grid's details remain
+            yield cells, grid
+            del cells, grid  # before the next chunk is read: one batch in memory at a time
+
+
+def _parquet_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[Cells]:
+    """Cells of a long Parquet table (a file or a folder of files), *batch_rows* at a time."""
+    import pyarrow.dataset as ds
+
+    from .cubes import _finish, _long_table
+
+    read = cw.section("read")
+    try:
+        dataset = ds.dataset(str(path), format="parquet")
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+        raise ReadError(f"{path}: not a readable Parquet dataset ({type(exc).__name__}: {exc})"
+                        ) from None
+    first_row = 1
+    for batch in dataset.to_batches(batch_size=batch_rows):
+        if not batch.num_rows:
+            continue
+        frame = batch.to_pandas()
+        cells_frame = _long_table(frame, path, read, ("OBS_VALUE", "obs_value", "value",
+                                                      "VALUE"), first_row=first_row)
+        first_row += batch.num_rows
+        del frame, batch
+        cells = _finish(cells_frame, cw, path)
+        del cells_frame
+        yield cells
+        del cells  # before the next batch is read

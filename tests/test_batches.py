@@ -1,0 +1,180 @@
+"""harmonize_batches gives exactly the rows of harmonize, whatever the batch size."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import migharmony
+from migharmony.batches import harmonize_batch, read_dataset
+from migharmony.errors import MigharmonyError, ValidationError
+
+SEXES = ["Total", "Femmes", "Hommes", "Autre"]  # "Autre" is not mapped: rejected cells
+AREAS = ["CI", "SN", "ML", "XX", ""]  # XX unmapped; "" rows are headings, excluded
+VALUES = ["1 234", "56 p", "..", "7", "", "abc", "1 200,5", "0", "3 q"]
+
+CROSSWALK: dict[str, Any] = {
+    "migharmony": "crosswalk/1",
+    "id": "test-batches",
+    "version": "0.1",
+    "title": "A wide table with every kind of cell",
+    "source": {"producer": "Test office", "licence": "CC0-1.0"},
+    "definitions": {"measure": "STOCK", "migr_basis": "CIT", "unit_measure": "PS",
+                    "unit_mult": 0},
+    "read": {"format": "csv", "header_rows": [1], "decimal": ",",
+             "thousands": [" ", "\u00a0"]},
+    "columns": {"Code": "code", "Sex": "sex_label", "Type": "kind"},
+    "values": {"columns": ["2019", "2020"], "headers": {"1": "time_period"}},
+    "dimensions": {
+        "ref_area": {"from": "code", "map": {"CI": "CIV", "SN": "SEN", "ML": "MLI"}},
+        "sex": {"from": "sex_label", "map": {"Total": "_T", "Femmes": "F", "Hommes": "M"}},
+    },
+    "rows": [{"from": "kind", "map": {"B": {}, "C": {"migr_basis": "COB",
+                                                     "caveats": ["basis-citizenship"]}}}],
+    "exclude_rows": [{"where": {"code": [""]}, "reason": "Heading row"}],
+    "symbols": {"..": {"obs_status": "M", "caveats": ["not-available"]},
+                "": {"obs_status": "M"}},
+    "flags": {"p": {"obs_status": "P", "caveats": ["provisional"]}},
+}
+
+
+def write_table(path: Path, n_rows: int, seed: int = 0) -> Path:
+    """A semicolon CSV of *n_rows* rows with unique (area, sex, type) keys where mapped."""
+    import random
+
+    rng = random.Random(seed)
+    lines = ["Code;Sex;Type;2019;2020"]
+    combos = [(a, s, k) for a in AREAS for s in SEXES for k in ("B", "C", "Z")]
+    rng.shuffle(combos)
+    for i in range(n_rows):
+        area, sex, kind = combos[i % len(combos)]
+        if i >= len(combos):  # repeats only where they cannot collide: unmapped or excluded
+            area = rng.choice(["XX", ""])
+        lines.append(f"{area};{sex};{kind};{rng.choice(VALUES)};{rng.choice(VALUES)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("source_ref", kind="stable").reset_index(drop=True)
+
+
+def assert_same(source: Path, crosswalk: Any, out: Path, batch_rows: int,
+                on_collision: str = "raise") -> None:
+    whole = migharmony.harmonize(source, crosswalk, on_collision=on_collision)
+    summary = migharmony.harmonize_batches(source, crosswalk, out, batch_rows=batch_rows,
+                                           on_collision=on_collision)
+    data, rejected = read_dataset(out, "data"), read_dataset(out, "rejected")
+    assert summary.n_data == len(whole.data) == len(data)
+    assert summary.n_rejected == len(whole.rejected) == len(rejected)
+    pd.testing.assert_frame_equal(_sorted(data), _sorted(whole.data))
+    pd.testing.assert_frame_equal(_sorted(rejected), _sorted(whole.rejected))
+
+
+def test_tiny_batches_give_the_rows_of_harmonize(tmp_path: Path) -> None:
+    source = write_table(tmp_path / "table.csv", 80)
+    assert_same(source, CROSSWALK, tmp_path / "out", batch_rows=7)
+    whole = migharmony.harmonize(source, CROSSWALK)
+    assert len(whole.rejected) and len(whole.data)  # the test covers both outcomes
+    assert set(whole.rejected["rule"]) >= {"excluded-row", "unmapped-sex", "value-not-number"}
+    parts = sorted((tmp_path / "out" / "data").glob("part-*.parquet"))
+    assert len(parts) == 12  # ceil(80 / 7)
+    meta = migharmony.emit.read_parquet(parts[0]).attrs["migharmony"]
+    assert meta["source_id"] == "test-batches" and meta["batch"]["number"] == 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch_rows=st.integers(min_value=1, max_value=70), n_rows=st.integers(1, 60))
+def test_any_batch_size_gives_the_rows_of_harmonize(batch_rows: int, n_rows: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write_table(Path(tmp) / "table.csv", n_rows, seed=n_rows)
+        assert_same(source, CROSSWALK, Path(tmp) / "out", batch_rows=batch_rows)
+
+
+def test_header_rows_and_row_numbers_are_kept(tmp_path: Path) -> None:
+    source = tmp_path / "titled.csv"
+    table = write_table(tmp_path / "table.csv", 30).read_text(encoding="utf-8")
+    source.write_text("Title of the table;;;;\n;;;;\n" + table + "Footnote;;;;\n",
+                      encoding="utf-8")
+    crosswalk = copy.deepcopy(CROSSWALK)
+    crosswalk["read"].update(header_rows=[3], last_row=33)
+    crosswalk["values"]["headers"] = {"3": "time_period"}
+    assert_same(source, crosswalk, tmp_path / "out", batch_rows=4)
+    assert "A4" not in set(read_dataset(tmp_path / "out", "data")["source_ref"])
+    assert "D4" in set(read_dataset(tmp_path / "out", "data")["source_ref"]) | set(
+        read_dataset(tmp_path / "out", "rejected")["source_ref"])
+
+
+def test_parquet_source_gives_the_rows_of_harmonize(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"geo": ["CI", "SN", "ML", "XX", "CI", "SN", "ML"],
+                          "TIME_PERIOD": ["2019", "2019", "2019", "2019", "2020", "2020", "2020"],
+                          "OBS_VALUE": [1.0, None, 3.0, 4.0, -5.0, 6.0, 7.0]})
+    source = tmp_path / "long.parquet"
+    frame.to_parquet(source, index=False)
+    crosswalk = copy.deepcopy(CROSSWALK)
+    crosswalk["read"] = {"format": "parquet"}
+    crosswalk["columns"] = {"geo": "code", "TIME_PERIOD": "period"}
+    crosswalk["dimensions"] = {"ref_area": crosswalk["dimensions"]["ref_area"],
+                               "time_period": {"from": "period"}}
+    for key in ("values", "rows", "exclude_rows"):
+        crosswalk.pop(key)
+    assert_same(source, crosswalk, tmp_path / "out", batch_rows=2)
+
+
+def _colliding(tmp_path: Path) -> Path:
+    source = tmp_path / "dup.csv"
+    source.write_text("Code;Sex;Type;2019;2020\nCI;Total;B;1;2\nSN;Total;B;3;4\n"
+                      "CI;Total;C;5;6\nCI;Total;B;7;8\n", encoding="utf-8")
+    return source
+
+
+def test_key_collisions_across_batches_are_found(tmp_path: Path) -> None:
+    source = _colliding(tmp_path)
+    crosswalk = copy.deepcopy(CROSSWALK)
+    crosswalk["rows"][0]["map"]["C"] = {}  # B and C rows now map to the same key
+    with pytest.raises(ValidationError, match="more than one source cell") as caught:
+        migharmony.harmonize_batches(source, crosswalk, tmp_path / "raise", batch_rows=1)
+    assert any("D2" in str(p) and "D4" in str(p) for p in caught.value.problems)
+    assert_same(source, crosswalk, tmp_path / "reject", batch_rows=1, on_collision="reject")
+    assert_same(source, crosswalk, tmp_path / "reject3", batch_rows=3, on_collision="reject")
+
+
+def test_the_batch_step_is_a_pure_function(tmp_path: Path) -> None:
+    from migharmony.crosswalk import load
+    from migharmony.layout import cells_from_grid
+    from migharmony.read import read_grid
+
+    source = write_table(tmp_path / "table.csv", 20)
+    cw = load(CROSSWALK)
+    cells = cells_from_grid(read_grid(source), cw)
+    before = cells.frame.copy()
+    first = harmonize_batch(cells, cw)
+    second = harmonize_batch(cells, cw)
+    pd.testing.assert_frame_equal(cells.frame, before)  # its input is left alone
+    pd.testing.assert_frame_equal(first[0], second[0])
+    pd.testing.assert_frame_equal(first[1], second[1])
+
+
+def test_whole_table_features_are_refused(tmp_path: Path) -> None:
+    source = write_table(tmp_path / "table.csv", 5)
+    crosswalk = copy.deepcopy(CROSSWALK)
+    crosswalk["corrections"] = [{"cell": "D2", "value": 1, "reason": "typo", "by": "me",
+                                 "date": "2026-01-01"}]
+    with pytest.raises(MigharmonyError, match="corrections"):
+        migharmony.harmonize_batches(source, crosswalk, tmp_path / "out")
+
+
+def test_output_folder_must_be_empty(tmp_path: Path) -> None:
+    source = write_table(tmp_path / "table.csv", 5)
+    migharmony.harmonize_batches(source, CROSSWALK, tmp_path / "out")
+    with pytest.raises(MigharmonyError, match="already holds"):
+        migharmony.harmonize_batches(source, CROSSWALK, tmp_path / "out")
+    shutil.rmtree(tmp_path / "out")
