@@ -154,3 +154,21 @@ def test_result_displays_itself(small: migharmony.HarmonizedResult) -> None:
     assert "<table" in html and "provisional" in html
     cav = small.caveats().set_index("caveat")
     assert cav.loc["provisional", "rows"] == 1
+
+
+def test_every_problem_of_every_cell_is_collected(tmp_path: Path) -> None:
+    src = tmp_path / "t.csv"
+    src.write_text("Country;Code;Sex;2019;2020\nX;ZZ;Neither;abc;-4\nY;SN;Total;1;2\n",
+                   encoding="utf-8")
+    result = migharmony.harmonize(src, SMALL_CROSSWALK)
+    problems = result.cell_problems
+    assert sorted(problems.loc[problems["source_ref"] == "D2", "rule"]) == [
+        "unmapped-ref_area", "unmapped-sex", "value-not-number"]
+    assert problems.loc[(problems["source_ref"] == "D2") & (problems["rule"] ==
+                        "unmapped-sex"), "value"].item() == "Neither"
+    # E2 reads as a number, but -4 is negative: also reported with its unmapped codes
+    assert "unmapped-ref_area" in set(problems.loc[problems["source_ref"] == "E2", "rule"])
+    # one rejected row per cell (its first problem), each cell accounted once
+    assert sorted(result.rejected["source_ref"]) == ["D2", "E2"]
+    assert result.rejected.set_index("source_ref").loc["D2", "rule"] == "value-not-number"
+    assert sorted(result.data["source_ref"]) == ["D3", "E3"]

@@ -74,7 +74,8 @@ def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None
 
     excluded = cells.excluded
     rejected = [_rejected_frame(excluded, cw, excluded["reason"], excluded["rule"])]
-    data, more, _ = _to_observations(cells.frame, cw, dict(notes or {}))
+    observations = _to_observations(cells.frame, cw, dict(notes or {}))
+    data, more = observations.data, observations.rejected
     rejected.extend(more)
     rejected_frame = pd.concat(rejected, ignore_index=True)
     out = _collisions(data, rejected_frame, cw, on_collision)

@@ -200,8 +200,8 @@ def _schema_message(error: Any, path: KeyPath) -> str:
     if error.validator == "required":
         return f"{key}: {error.message.replace('is a required property', 'is required')}"
     if error.validator == "enum":
-        allowed = ", ".join(map(str, error.validator_value))
-        return f"{key}: {error.instance!r} is not one of {allowed}"
+        choices = ", ".join(map(str, error.validator_value))
+        return f"{key}: {error.instance!r} is not one of {choices}"
     if error.validator == "const":
         return f"{key}: must be {error.validator_value!r} (found {error.instance!r})"
     return f"{key}: {error.message}"

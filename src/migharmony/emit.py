@@ -139,7 +139,8 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     if raw:
         frame.attrs["migharmony"] = json.loads(raw.decode("utf-8"))
-    return frame
+    out: pd.DataFrame = frame
+    return out
 
 
 def _field_type(series: pd.Series) -> str:

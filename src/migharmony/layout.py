@@ -167,7 +167,8 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     if read.get("stop_at_blank", False):
         blank = block.apply(lambda col: _as_text(col).str.strip() == "").all(axis=1)
         if blank.any():
-            block = block.loc[: blank.idxmax() - 1]
+            first_blank: int = blank.idxmax()  # type: ignore[assignment]
+            block = block.loc[: first_blank - 1]
     # Rows that are blank in every column the crosswalk uses hold no data cell.
     used = sorted({*value_cols, *named.values()})
     used_text = {c: _as_text(block[c]) for c in used if c < width}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,9 +87,9 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     frame = cells.frame
     rejected: list[pd.DataFrame] = [_rejected_frame(cells.excluded, cw, cells.excluded["reason"],
                                                     cells.excluded["rule"])]
-    data, more_rejected, report = _to_observations(frame, cw, notes)
-    data = _after_observations(data, cw)
-    rejected.extend(more_rejected)
+    observations = _to_observations(frame, cw, notes)
+    data, report = _after_observations(observations.data, cw), observations.report
+    rejected.extend(observations.rejected)
     rejected_frame = pd.concat(rejected, ignore_index=True)
     data = _collisions(data, rejected_frame, cw, on_collision)
     if isinstance(data, tuple):
@@ -101,7 +102,8 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
                               seconds=time.perf_counter() - started, mapping=report)
     data.attrs["migharmony"] = metadata
     return HarmonizedResult(data=data, rejected=rejected_frame, metadata=metadata,
-                            problems=list(grid.problems) if grid is not None else [])
+                            problems=list(grid.problems) if grid is not None else [],
+                            cell_problems=observations.problems)
 
 
 def _file_in(folder: Path, cw: Crosswalk) -> Path:
@@ -182,7 +184,7 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
         # A frame is taken as the grid of a text table: its header is row 1.
         header = pd.DataFrame([list(map(str, source.columns))], columns=range(source.shape[1]))
         body = source.copy()
-        body.columns = range(source.shape[1])
+        body.columns = pd.RangeIndex(source.shape[1])
         cells = pd.concat([header, body.astype(object)], ignore_index=True)
         cells.index = pd.RangeIndex(1, len(cells) + 1)
         grid = Grid(cells=cells, sheet=None, kind="csv", path="<DataFrame>")
@@ -297,59 +299,131 @@ def _rejected_frame(cells: pd.DataFrame, cw: Crosswalk, reason: pd.Series,
     }, index=cells.index).reset_index(drop=True)
 
 
-def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
-                     notes: dict[str, str]) -> tuple[pd.DataFrame, list[pd.DataFrame],
-                                                     dict[str, pd.DataFrame]]:
-    import numpy as np
-    import pandas as pd
+@dataclass
+class Observations:
+    """What :func:`_to_observations` makes of the cells of one table (or batch)."""
 
-    from . import schema, vocab
-    from .mapping import map_dimension
-    from .tag import SETTABLE, tag_rows
+    data: pd.DataFrame  # canonical observations
+    rejected: list[pd.DataFrame]  # rejected cells, one row each (their first problem)
+    report: dict[str, pd.DataFrame]  # per dimension: how each distinct label was mapped
+    problems: pd.DataFrame  # every problem of every cell (validate.PROBLEM_COLUMNS)
+
+
+def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
+                     notes: dict[str, str]) -> Observations:
+    """Cells to canonical observations; every cell kept or rejected with its reasons.
+
+    Each step contributes per-cell tests (:class:`~migharmony.validate.CellCheck`);
+    they run as one lazy pandera schema over the source cells, so that every problem
+    of every cell is collected, and a cell's first problem is its rejection reason.
+    """
+    from . import schema
+    from .tag import tag_rows
+    from .validate import check_cells, first_problem
+
+    parsed = _parse_values(frame, cw)
+    checks = _value_checks(parsed)
+    tags = tag_rows(frame, cw, notes)
+    checks += _checks_from(tags.reason, tags.rule, _row_rule_column)
+    columns, report, dim_checks = _map_dimensions(frame, cw)
+    checks += dim_checks
+    result = _assemble(frame, cw, parsed, tags, columns)
+    del parsed, tags, columns
+    if cw.section("attributes"):
+        checks += _apply_attributes(result, frame, cw)
+    checks += _vocabulary_checks(result)
+    problems = check_cells(frame, checks)
+    reason, rule = first_problem(problems, frame.index)
+
+    extra = cw.extra_dimensions()
+    candidates, result_failures = _canonical_check(result, reason, rule, extra, cw)
+    del result
+    problems = _with_schema_failures(problems, result_failures, frame)
+    rejected_mask = reason.notna()
+    kept = schema.order(candidates, extra).reset_index(drop=True)
+    for name in extra:
+        kept[name] = kept[name].astype("str")
+    rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
+                                rule[rejected_mask])]
+    return Observations(kept, rejected, report, problems)
+
+
+def _parse_values(frame: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
     from .values import parse
 
-    defs = cw.definitions
     read = cw.section("read")
-    parsed = parse(frame["_raw"], symbols=cw.section("symbols"), flags=cw.section("flags"),
-                   extra_flags=frame.get("_flags"), decimal=read.get("decimal", "."),
-                   thousands=tuple(read["thousands"]) if "thousands" in read else None)
-    tags = tag_rows(frame, cw, notes)
+    return parse(frame["_raw"], symbols=cw.section("symbols"), flags=cw.section("flags"),
+                 extra_flags=frame.get("_flags"), decimal=read.get("decimal", "."),
+                 thousands=tuple(read["thousands"]) if "thousands" in read else None)
 
-    reason = parsed["problem"].copy()
-    rule = parsed["rule"].where(reason.notna())
-    excl = parsed["exclude"]
-    if excl.notna().any():
-        reason = reason.fillna(excl)
-        rule = rule.fillna(pd.Series("excluded-symbol", index=frame.index, dtype="str")
-                           .where(excl.notna()))
-    reason = _fill(reason, tags.reason)
-    rule = _fill(rule, tags.rule)
+
+def _checks_from(reason: pd.Series, rule: pd.Series, column_of: Any) -> list[Any]:
+    """One check per distinct rule in (*reason*, *rule*); *column_of(rule)* names its column."""
+    from .validate import CellCheck
+
+    failing = reason.notna()
+    if not failing.any():
+        return []
+    checks = []
+    for code in rule[failing].unique():
+        ok = ~(failing & (rule == code)).fillna(False)
+        checks.append(CellCheck(str(code), column_of(str(code)), ok, reason))
+    return checks
+
+
+def _row_rule_column(rule: str) -> str:
+    return rule.removeprefix("unmapped-") if rule.startswith("unmapped-") else "_raw"
+
+
+def _value_checks(parsed: pd.DataFrame) -> list[Any]:
+    import pandas as pd
+
+    checks = _checks_from(parsed["problem"], parsed["rule"], lambda _rule: "_raw")
+    excluded = parsed["exclude"]
+    if excluded.notna().any():
+        checks += _checks_from(excluded, pd.Series("excluded-symbol", index=excluded.index,
+                                                   dtype="str"), lambda _rule: "_raw")
+    return checks
+
+
+def _map_dimensions(frame: pd.DataFrame, cw: Crosswalk) -> tuple[
+        dict[str, pd.Series], dict[str, pd.DataFrame], list[Any]]:
+    """Codes of every dimension, the mapping report and the checks of unmapped labels."""
+    from .errors import CrosswalkError
+    from .mapping import map_dimension
 
     report: dict[str, pd.DataFrame] = {}
-    dims = cw.dimensions()
     columns: dict[str, pd.Series] = {}
+    checks: list[Any] = []
+    dims = cw.dimensions()
     # time_period first: regex rules of other dimensions may depend on it.
-    order = sorted(dims, key=lambda d: d != "time_period")
-    for dim in order:
+    for dim in sorted(dims, key=lambda d: d != "time_period"):
         spec = dims[dim]
         if "value" in spec and "from" not in spec:
             columns[dim] = _constant(str(spec["value"]), frame.index)
             continue
         source_col = spec.get("from", dim)
         if source_col not in frame:
-            from .errors import CrosswalkError
-
             raise CrosswalkError(f"{cw.where('dimensions', dim)}: dimension {dim} reads "
                                  f"'{source_col}', which the table does not provide")
         mapped = map_dimension(dim, frame[source_col], cw, periods=columns.get("time_period"))
         report[dim] = mapped.report
         columns[dim] = mapped.codes
-        reason = _fill(reason, mapped.reason)
-        rule = _fill(rule, mapped.rule)
+        checks += _checks_from(mapped.reason, mapped.rule, lambda _rule, c=source_col: c)
+    return columns, report, checks
 
-    extra = cw.extra_dimensions()
+
+def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: Any,
+              columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """The canonical columns of every cell (rejected ones included, filtered later)."""
+    import numpy as np
+    import pandas as pd
+
+    from . import schema, vocab
+    from .tag import SETTABLE
+
+    defs = cw.definitions
     out: dict[str, Any] = {}
-    n = len(frame)
     for spec in schema.COLUMNS:
         name = spec.name
         if name in columns:
@@ -361,7 +435,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
                 out[name] = _constant(default, frame.index)  # no row rule sets it
             else:
                 out[name] = setting.fillna(default) if default is not None else setting
-    for name in extra:
+    for name in cw.extra_dimensions():
         out[name] = columns[name]
     result = pd.DataFrame(out, index=frame.index)
     # Symbols and flags set statuses; row rules may too (symbols win).
@@ -376,6 +450,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     factor = np.power(10.0, unit_mult.to_numpy(dtype=float))
     result["obs_value"] = parsed["value"].to_numpy() * factor
     result["obs_flags"] = parsed["obs_flags"]
+    n = len(frame)
     result["obs_count"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64),
                                                  np.ones(n, dtype=bool))  # all <NA>
     caveat_parts = [tags.caveats, parsed["caveats"]]
@@ -383,12 +458,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
         caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
                             .astype("str").str.replace(r"\[\d+\]", "", regex=True))
     result["caveats"] = _join_caveats(caveat_parts)
-    # Everything below reads the wide frame only: let the intermediate columns go.
-    del parsed, tags, out, columns, caveat_parts
     result["source_id"] = _constant(cw.id, frame.index)
     result["source_ref"] = frame["_ref"].astype("str")
-    if cw.section("attributes"):
-        reason, rule = _apply_attributes(result, frame, cw, reason, rule)
     for spec in schema.COLUMNS:
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
@@ -399,58 +470,88 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     result["age_high"] = ages["age_high"].array.take(age_codes)
     for spec in schema.COLUMNS:
         result[spec.name] = result[spec.name].astype(schema.dtype(spec))
+    return result
 
-    # Codes set by row rules or symbols are checked like mapped ones.
-    bad = pd.Series(False, index=frame.index)
+
+def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
+    """Codes set by row rules, symbols or attributes are checked like mapped ones."""
+    import pandas as pd
+
+    from . import schema, vocab
+    from .validate import CellCheck
+
+    checks = []
     for spec in schema.COLUMNS:
         if spec.vocabulary and spec.vocabulary != "age" and spec.name in result:
-            ok = result[spec.name].isin(vocab.codes(spec.vocabulary)) | result[spec.name].isna()
-            bad |= ~ok
-    if bad.any():
-        reason = reason.fillna(pd.Series("a code set by the crosswalk is not in the vocabulary",
-                                         index=frame.index, dtype="str").where(bad))
-        rule = rule.fillna(pd.Series("crosswalk-code", index=frame.index, dtype="str")
-                           .where(bad))
+            column = result[spec.name]
+            ok = column.isin(vocab.codes(spec.vocabulary)) | column.isna()
+            if not ok.all():
+                why = (f"{spec.name} code '" + column.astype("str") + "' set by the crosswalk "
+                       f"is not in vocab/{spec.vocabulary}")
+                checks.append(CellCheck("crosswalk-code", "_raw", ok,
+                                        pd.Series(why, index=result.index, dtype="str")))
+    return checks
 
-    # The canonical schema is checked on every candidate observation; a cell that
-    # breaks it (a negative count, a malformed period...) is rejected with the check
-    # it failed, never dropped and never raised as a traceback.
+
+def _canonical_check(result: pd.DataFrame, reason: pd.Series, rule: pd.Series,
+                     extra: tuple[str, ...], cw: Crosswalk) -> tuple[pd.DataFrame,
+                                                                     pd.DataFrame]:
+    """The candidate observations checked against the canonical schema.
+
+    A cell that breaks it (a negative count, a malformed period...) is rejected with
+    the check it failed (*reason* and *rule* are updated in place), never dropped and
+    never raised as a traceback. Returns the observations kept and the failures.
+    """
+    import numpy as np
+
+    from . import schema
+
     candidate_mask = reason.isna()
     # The wide frame is filtered column by column and each column let go as soon as it
     # is filtered: the candidates never coexist with a full copy of the frame.
     candidates = _rows(result, candidate_mask.to_numpy(), consume=True) \
         if not candidate_mask.all() else result.copy(deep=False)
-    del result
     for name in extra:
         candidates[name] = candidates[name].astype("str")
     failures = schema.validate(schema.order(candidates, extra), unique=False)
-    failed = np.empty(0, dtype="int64")
-    if len(failures):
-        located = failures[failures["index"].notna()]
-        if len(located) < len(failures):
-            raise ValidationError(
-                f"{cw.id}: the harmonized frame breaks the canonical schema as a whole; "
-                "this is a bug in migharmony, please report it",
-                problems=[_failure_problem(r) for r in failures.head(20).itertuples()])
-        first = located.drop_duplicates("index")
-        idx = first["index"].astype("int64").to_numpy()
-        why = [f"{c} {v!r}: {_check_text(k)}" for c, v, k in
-               zip(first["column"], first["value"], first["check"], strict=True)]
-        rules = [_check_rule(c, k) for c, k in zip(first["column"], first["check"], strict=True)]
-        reason.loc[idx] = why
-        rule.loc[idx] = rules
-        failed = idx
+    if not len(failures):
+        return candidates, failures
+    located = failures[failures["index"].notna()]
+    if len(located) < len(failures):
+        raise ValidationError(
+            f"{cw.id}: the harmonized frame breaks the canonical schema as a whole; "
+            "this is a bug in migharmony, please report it",
+            problems=[_failure_problem(r) for r in failures.head(20).itertuples()])
+    located = located.assign(
+        index=located["index"].astype("int64"),
+        reason=[f"{c} {v!r}: {_check_text(k)}" for c, v, k in
+                zip(located["column"], located["value"], located["check"], strict=True)],
+        rule=[_check_rule(c, k) for c, k in zip(located["column"], located["check"],
+                                                 strict=True)])
+    first = located.drop_duplicates("index")
+    idx = first["index"].to_numpy()
+    reason.loc[idx] = first["reason"].to_numpy()
+    rule.loc[idx] = first["rule"].to_numpy()
+    kept = _rows(candidates, ~candidates.index.isin(np.unique(idx)))
+    return kept, located
 
-    rejected_mask = reason.notna()
-    # The observations kept are the candidates less those the schema rejected.
-    kept = candidates if not len(failed) else \
-        _rows(candidates, ~candidates.index.isin(failed))
-    kept = schema.order(kept, extra).reset_index(drop=True)
-    for name in extra:
-        kept[name] = kept[name].astype("str")
-    rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
-                                rule[rejected_mask])]
-    return kept, rejected, report
+
+def _with_schema_failures(problems: pd.DataFrame, failures: pd.DataFrame,
+                          frame: pd.DataFrame) -> pd.DataFrame:
+    """*problems* plus the canonical-schema failures, in cell order."""
+    import pandas as pd
+
+    if not len(failures):
+        return problems
+    idx = failures["index"].to_numpy()
+    more = pd.DataFrame({
+        "source_ref": frame["_ref"].reindex(idx).astype("str").to_numpy(),
+        "column": failures["column"].astype("str").to_numpy(),
+        "rule": failures["rule"].to_numpy(),
+        "value": failures["value"].astype("str").to_numpy(),
+        "reason": failures["reason"].to_numpy(),
+    }, index=pd.Index(idx)).astype("str")
+    return pd.concat([problems, more]).sort_index(kind="stable")
 
 
 #: Attributes a crosswalk may read straight from a named column (``attributes:``).
@@ -458,19 +559,21 @@ ATTRIBUTES = ("obs_status", "conf_status", "obs_flags", "caveats", "unit_mult", 
               "source_id", "source_ref")
 
 
-def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame, cw: Crosswalk,
-                      reason: pd.Series, rule: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame,
+                      cw: Crosswalk) -> list[Any]:
     """Set canonical attributes from named columns (a table that already carries them).
 
     A blank cell leaves what symbols, flags and rules set. ``unit_mult`` is recorded
     as given: such a table's values are taken as already multiplied. ``caveats`` are
     added to those the crosswalk sets. Text that is not an integer where one is
-    needed rejects the cell with its reason.
+    needed rejects the cell with its reason (the checks returned).
     """
     import pandas as pd
 
     from .layout import _as_text
+    from .validate import CellCheck
 
+    checks: list[Any] = []
     for name, column in cw.section("attributes").items():
         raw = _as_text(frame[column])
         texts = raw.str.strip()
@@ -486,16 +589,14 @@ def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame, cw: Crosswalk,
             if bad.any():
                 why = pd.Series(f"{name} is not a whole number: ", index=texts.index,
                                 dtype="str") + texts
-                reason = reason.fillna(why.where(bad))
-                rule = rule.fillna(pd.Series(f"invalid-{name}", index=texts.index,
-                                             dtype="str").where(bad))
+                checks.append(CellCheck(f"invalid-{name}", column, ~bad, why))
             keep = given & whole
             merged = result[name].astype("Int64").copy()
             merged[keep] = numbers[keep].astype("int64")
             result[name] = merged
         else:
             result[name] = result[name].astype("str").where(~given, texts)
-    return reason, rule
+    return checks
 
 
 _CHECK_TEXT = {
@@ -616,7 +717,8 @@ def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
         return data.loc[~later].reset_index(drop=True), pd.concat([rejected, more],
                                                                   ignore_index=True)
     problems = [Problem(f"cells {', '.join(refs)} all map to the same observation "
-                        f"({', '.join(map(str, k))})", rule="duplicate-key")
+                        f"({', '.join(str(part) for part in k)})",  # type: ignore[attr-defined]
+                        rule="duplicate-key")
                 for k, refs in groups.head(50).items()]
     raise ValidationError(
         f"{cw.id}: {len(groups)} observation key(s) are produced by more than one source "

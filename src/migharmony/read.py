@@ -199,8 +199,10 @@ def _read_xlsx(path: Path, sheet: str | int | None, max_rows: int, max_bytes: in
     cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object,
                          index=pd.RangeIndex(1, len(rows) + 1), columns=range(width))
     for merged in ws.merged_cells.ranges:
-        top = cells.at[merged.min_row, merged.min_col - 1] if merged.min_row <= len(rows) else None
-        cells.loc[merged.min_row:merged.max_row, merged.min_col - 1:merged.max_col - 1] = top
+        top: Any = cells.at[merged.min_row, merged.min_col - 1] \
+            if merged.min_row <= len(rows) else None
+        cells.loc[merged.min_row:merged.max_row,
+                  merged.min_col - 1:merged.max_col - 1] = top
     grid = Grid(cells=cells, sheet=name, kind="xlsx", path=str(path))
     try:
         grid.problems.extend(_uncached_formulas(path, name, cells, grid))
@@ -263,7 +265,7 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
         raise ReadError(f"{path}: sheet '{name}' has {ws.nrows:,} rows, above {max_rows:,}")
     rows = []
     for r in range(ws.nrows):
-        values = []
+        values: list[Any] = []
         for cell in ws.row(r):
             if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                 values.append(None)
@@ -276,7 +278,7 @@ def _read_xls(path: Path, sheet: str | int | None, max_rows: int) -> Grid:
     cells = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object,
                          index=pd.RangeIndex(1, len(rows) + 1), columns=range(width))
     for r0, r1, c0, c1 in getattr(ws, "merged_cells", []):
-        cells.loc[r0 + 1:r1, c0:c1 - 1] = cells.at[r0 + 1, c0]
+        cells.loc[r0 + 1:r1, c0:c1 - 1] = cells.at[r0 + 1, c0]  # type: ignore[index,assignment]
     return Grid(cells=cells, sheet=name, kind="xls", path=str(path))
 
 
@@ -402,7 +404,7 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
     if len(cells) > max_rows:
         raise ReadError(f"{path}: more than {max_rows:,} rows; pass a larger max_rows")
     cells.index = pd.RangeIndex(1, len(cells) + 1)
-    cells.columns = range(cells.shape[1])
+    cells.columns = pd.RangeIndex(cells.shape[1])
     return Grid(cells=cells, sheet=None, kind="csv", path=str(path),
                 details={"encoding": enc, "delimiter": delim})
 

@@ -498,7 +498,7 @@ def build_report(result: HarmonizedResult, crosswalk: Crosswalk, *, source: Any 
                                 expected=info.expected, fix=p.hint or info.fix))
         seen_refs.add(p.where)
 
-    rejected = result.rejected
+    rejected = _all_problems(result)
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for ref_, raw, rule_, reason_, context in zip(
             rejected["source_ref"], rejected["source_value"], rejected["rule"],
@@ -547,6 +547,29 @@ def build_report(result: HarmonizedResult, crosswalk: Crosswalk, *, source: Any 
                   migharmony_version=__version__,
                   metadata={"title": result.metadata.get("title", ""),
                             "sheet": result.metadata.get("sheet")})
+
+
+def _all_problems(result: HarmonizedResult) -> pd.DataFrame:
+    """The rejected cells plus every further problem of those cells.
+
+    ``rejected`` holds one row per cell (its first problem); ``cell_problems`` holds
+    all of them, so a cell with an unknown country *and* text for a number is
+    reported twice, once per fix to make.
+    """
+    import pandas as pd
+
+    rejected = result.rejected
+    problems = result.cell_problems
+    if problems is None or not len(problems):
+        return rejected
+    later = problems[problems.index.duplicated(keep="first")]
+    if not len(later):
+        return rejected
+    more = pd.DataFrame({"source_ref": later["source_ref"].to_numpy(),
+                         "source_value": later["value"].to_numpy(),
+                         "rule": later["rule"].to_numpy(),
+                         "reason": later["reason"].to_numpy(), "context": ""})
+    return pd.concat([rejected, more], ignore_index=True)
 
 
 def cause_or_row(rule: str) -> bool:

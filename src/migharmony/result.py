@@ -76,6 +76,9 @@ class HarmonizedResult:
     rejected: pd.DataFrame
     metadata: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    #: Every problem of every source cell (a cell may have several; ``rejected`` keeps
+    #: its first): source_ref, column, rule, value, reason.
+    cell_problems: pd.DataFrame | None = None
 
     # -- reading -------------------------------------------------------------
     @property

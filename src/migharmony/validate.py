@@ -8,15 +8,18 @@ validation collects **every** problem of **every** cell, each with its rule code
 location, value and reason; a cell with three problems is reported three times.
 
 >>> import pandas as pd
->>> cells = pd.DataFrame({"_ref": ["A1", "A2"], "_raw": ["12", "x"], "sex": ["T", "?"]})
+>>> cells = pd.DataFrame({"_ref": ["A1", "A2", "A3"], "_raw": ["12", "x", None],
+...                       "sex": ["T", "?", "T"]})
 >>> checks = [
-...     CellCheck("value-not-number", "_raw", pd.Series([True, False]),
-...               pd.Series([None, "not a number: 'x'"])),
-...     CellCheck("unmapped-sex", "sex", pd.Series([True, False]),
-...               pd.Series([None, "sex label '?' is not mapped"])),
+...     CellCheck("value-not-number", "_raw", pd.Series([True, False, True]),
+...               pd.Series([None, "not a number: 'x'", None])),
+...     CellCheck("value-empty", "_raw", pd.Series([True, True, False]),
+...               pd.Series([None, None, "empty cell"])),
+...     CellCheck("unmapped-sex", "sex", pd.Series([True, False, True]),
+...               pd.Series([None, "sex label '?' is not mapped", None])),
 ... ]
 >>> check_cells(cells, checks)[["source_ref", "rule", "value"]].values.tolist()
-[['A2', 'value-not-number', 'x'], ['A2', 'unmapped-sex', '?']]
+[['A2', 'value-not-number', 'x'], ['A2', 'unmapped-sex', '?'], ['A3', 'value-empty', '']]
 """
 
 from __future__ import annotations
@@ -63,9 +66,10 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
         key = f"{i}:{check.column}"
         frame[key] = cells.get(check.column, "")
         ok = check.ok.reindex(cells.index, fill_value=True).astype(bool)
+        # ignore_na=False: an empty cell can fail a check too (e.g. value-empty).
         columns[key] = pa.Column(checks=pa.Check(lambda _s, ok=ok: ok, name=check.rule,
-                                                 error=check.rule), nullable=True,
-                                 coerce=False)
+                                                 error=check.rule, ignore_na=False),
+                                 nullable=True, coerce=False)
     schema = pa.DataFrameSchema(columns, name="source cells as the crosswalk declares them")
     try:
         schema.validate(frame, lazy=True)

@@ -183,8 +183,8 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
         precedence = _precedence()
     if extra_flags is None and pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
         # Text (Arrow strings): factorized as they are, no Python object per row.
-        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
-        uniques = uniques.to_numpy(dtype=object)
+        codes, found = pd.factorize(raw, use_na_sentinel=False)
+        uniques = found.to_numpy(dtype=object)
     else:
         values = raw.to_numpy(dtype=object)
         if extra_flags is not None:
