@@ -330,6 +330,28 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def _longest_line_bytes(path: Path, chunk: int = 1 << 23) -> int:
+    """The length in bytes of the longest line: a line of n bytes has at most n + 1
+    fields, so a file whose lines are all short needs no field count at all.
+    Vectorised over chunks of the file (numpy), whatever its size."""
+    import numpy as np
+
+    longest, carry = 0, 0
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == 10)
+            if not len(ends):
+                carry += len(block)
+                longest = max(longest, carry)
+                continue
+            longest = max(longest, carry + int(ends[0]))
+            if len(ends) > 1:
+                longest = max(longest, int(np.diff(ends).max()) - 1)
+            carry = len(block) - int(ends[-1]) - 1
+        longest = max(longest, carry)
+    return longest
+
+
 def _widest_line(path: Path, encoding: str, delimiter: str) -> int:
     """An upper bound of the number of fields in the widest line (quotes ignored)."""
     widest = 0
@@ -367,7 +389,8 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
     # A line with a million separators would make a million columns (minutes of work
     # for pandas); count first, and count exactly (quotes honoured) only when needed.
     try:
-        if _widest_line(path, enc, delim) > max_columns and \
+        if _longest_line_bytes(path) >= max_columns and \
+                _widest_line(path, enc, delim) > max_columns and \
                 _widest_exact(path, enc, delim) > max_columns:
             raise ReadError(f"{path}: a line has more than {max_columns:,} columns separated "
                             f"by '{delim}'; check read.delimiter, or pass a larger max_columns "
