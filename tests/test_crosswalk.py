@@ -59,3 +59,12 @@ def test_python_tags_in_a_crosswalk_are_refused(tmp_path: Path) -> None:
 def test_unknown_id_suggests_the_nearest() -> None:
     with pytest.raises(CrosswalkError, match="did you mean 'undesa-ims-2020-t1'"):
         crosswalks.path_of("undesa-ims-2020-t")
+
+
+def test_yaml_text_loads_with_lines_in_errors() -> None:
+    text = (DATA / "broken_crosswalk.yaml").read_text(encoding="utf-8")
+    with pytest.raises(CrosswalkError) as info:
+        load(text)
+    assert "<crosswalk text> line 28" in str(info.value)
+    shipped = crosswalks.path_of("undesa-ims-2020-t1").read_text(encoding="utf-8")
+    assert load(shipped).id == "undesa-ims-2020-t1"

@@ -109,6 +109,12 @@ def load(crosswalk: str | Path | Mapping[str, Any] | Crosswalk) -> Crosswalk:
     if isinstance(crosswalk, Mapping):
         doc = YamlDocument(data=dict(crosswalk), name="<crosswalk mapping>")
         path = None
+    elif isinstance(crosswalk, str) and "\n" in crosswalk:  # YAML text
+        path = None
+        try:
+            doc = load_yaml(crosswalk, name="<crosswalk text>")
+        except MigharmonyError as exc:
+            raise CrosswalkError(exc.message, problems=exc.problems) from None
     else:
         path = _locate(crosswalk)
         try:
