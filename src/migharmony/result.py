@@ -156,8 +156,9 @@ class HarmonizedResult:
         counts = md.get("counts", {})
         lines = [
             f"{md.get('title', '')}",
-            f"  source   : {src.get('producer', '')} ({src.get('edition', '')}), "
-            f"licence {src.get('licence', '')}",
+            f"  source   : {src.get('producer', '')}"
+            + (f" ({src['edition']})" if src.get("edition") else "")
+            + f", licence {src.get('licence', '')}",
             f"  measure  : {defs.get('measure')}, basis {defs.get('migr_basis')}, "
             f"residence rule {defs.get('residence_rule')}, {defs.get('source_type')}, "
             f"reference date {defs.get('reference_date', defs.get('ref_date_type'))}",
