@@ -146,7 +146,7 @@ class HarmonizedResult:
         >>> from migharmony._doc_examples import west_africa
         >>> print(west_africa().summary())
         Example (COB)
-          source   : migharmony documentation (), licence CC0
+          source   : migharmony documentation, licence CC0
           measure  : STOCK, basis COB, residence rule _U, MODEL, reference date MIDYEAR
           rows     : 9 observations, 0 rejected cells (see .rejected)
         """
