@@ -98,69 +98,80 @@ def parse_one(raw: Any, *, symbols: Mapping[str, Mapping[str, Any]] | None = Non
     precedence = precedence or {}
     if thousands is None:
         thousands = (",", *_SPACES, "'") if decimal == "." else (".", *_SPACES, "'")
-    parsed = Parsed()
     if isinstance(raw, bool):
-        parsed.problem, parsed.rule = f"not a number: {raw!r}", "value-not-number"
-        return parsed
+        return _problem(f"not a number: {raw!r}", "value-not-number")
     if isinstance(raw, int | float) and not (isinstance(raw, float) and math.isnan(raw)):
-        try:
-            as_float = float(raw)  # an int beyond 1e308 overflows
-        except OverflowError:
-            as_float = math.inf
-        if math.isinf(as_float):
-            parsed.problem, parsed.rule = "an infinite or too large value", "value-not-number"
-        else:
-            parsed.value = as_float
-        return parsed
+        return _number_cell(raw)
     text = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw)
     text = text.strip(_SPACES + "\t\r\n\"")
+    parsed = Parsed()
     if text in symbols:
         parsed.flags = text
         _apply(parsed, symbols[text], precedence)
         return parsed
     if text == "":
-        parsed.problem, parsed.rule = ("empty cell (declare `symbols: {'': ...}` in the "
-                                       "crosswalk to keep empty cells as missing observations)",
-                                       "value-empty")
+        return _problem("empty cell (declare `symbols: {'': ...}` in the crosswalk to keep "
+                        "empty cells as missing observations)", "value-empty")
+    letters = _split_text(parsed, text, symbols, flags, decimal, thousands, precedence)
+    if parsed.problem or not letters:
         return parsed
+    return _apply_flags(parsed, text, letters, flags, precedence)
+
+
+def _problem(message: str, rule: str) -> Parsed:
+    return Parsed(problem=message, rule=rule)
+
+
+def _number_cell(raw: int | float) -> Parsed:
+    """A cell the file already stores as a number (spreadsheets, typed columns)."""
+    try:
+        as_float = float(raw)  # an int beyond 1e308 overflows
+    except OverflowError:
+        as_float = math.inf
+    if math.isinf(as_float):
+        return _problem("an infinite or too large value", "value-not-number")
+    return Parsed(value=as_float)
+
+
+def _split_text(parsed: Parsed, text: str, symbols: Mapping[str, Mapping[str, Any]],
+                flags: Mapping[str, Mapping[str, Any]], decimal: str,
+                thousands: tuple[str, ...], precedence: Mapping[str, int]) -> str:
+    """Read the number (or symbol) of *text* into *parsed*; return its flag letters."""
     match = _NUMBER_FLAGS.match(text)
-    letters = ""
     if match:
         number = _to_number(match.group("num"), decimal, thousands)
-        letters = match.group("flags") or ""
         if number is None:
-            parsed.problem = f"not a number: {text!r}"
-            parsed.rule = "value-not-number"
-            return parsed
-        parsed.value = number
-    else:
-        # A symbol followed by flags (": c", ".. u"), or flags alone ("c").
-        head, _, tail = text.partition(" ")
-        if head in symbols and re.fullmatch(r"[A-Za-z]{1,6}", tail.strip()):
-            parsed.flags = head
-            _apply(parsed, symbols[head], precedence)
-            letters = tail.strip()
-        elif re.fullmatch(r"[A-Za-z]{1,6}", text) and all(ch in flags for ch in text):
-            letters = text
-            parsed.value = None
-            parsed.obs_status = "M"
-        else:
             parsed.problem, parsed.rule = f"not a number: {text!r}", "value-not-number"
-            return parsed
-    if letters:
-        unknown = [ch for ch in letters if ch not in flags]
-        if letters in flags:  # a multi-letter flag declared as such
-            unknown, chars = [], [letters]
-        else:
-            chars = list(letters)
-        if unknown:
-            parsed.problem = (f"unknown flag '{''.join(unknown)}' in {text!r}; declare it under "
-                              "`flags` in the crosswalk")
-            parsed.rule = "value-unknown-flag"
-            return parsed
-        parsed.flags = (parsed.flags + " " + letters).strip()
-        for ch in chars:
-            _apply(parsed, flags[ch], precedence)
+            return ""
+        parsed.value = number
+        return match.group("flags") or ""
+    # A symbol followed by flags (": c", ".. u"), or flags alone ("c").
+    head, _, tail = text.partition(" ")
+    if head in symbols and re.fullmatch(r"[A-Za-z]{1,6}", tail.strip()):
+        parsed.flags = head
+        _apply(parsed, symbols[head], precedence)
+        return tail.strip()
+    if re.fullmatch(r"[A-Za-z]{1,6}", text) and all(ch in flags for ch in text):
+        parsed.obs_status = "O"  # no value, and no specific reason unless a flag gives one
+        return text
+    parsed.problem, parsed.rule = f"not a number: {text!r}", "value-not-number"
+    return ""
+
+
+def _apply_flags(parsed: Parsed, text: str, letters: str,
+                 flags: Mapping[str, Mapping[str, Any]],
+                 precedence: Mapping[str, int]) -> Parsed:
+    """Apply each flag letter (or a multi-letter flag declared as such)."""
+    chars = [letters] if letters in flags else list(letters)
+    unknown = [ch for ch in chars if ch not in flags]
+    if unknown:
+        parsed.problem = (f"unknown flag '{''.join(unknown)}' in {text!r}; declare it under "
+                          "`flags` in the crosswalk")
+        parsed.rule = "value-unknown-flag"
+        return parsed
+    parsed.flags = (parsed.flags + " " + letters).strip()
+    for ch in chars:
+        _apply(parsed, flags[ch], precedence)
     return parsed
 
 
