@@ -79,10 +79,19 @@ def _excluded(spec: Mapping[str, Any], label: str) -> str | None:
     return None
 
 
+@dataclass
+class _Outcome:
+    """How one distinct label maps: a code, or a reason and rule why not."""
+
+    code: str | None = None
+    how: str = ""
+    reason: str | None = None
+    rule: str | None = None
+
+
 def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
                   periods: pd.Series | None = None) -> Mapped:
     """Codes of *dim* for each label in *labels* (see the module docstring for the order)."""
-    import numpy as np
     import pandas as pd
 
     spec = crosswalk.dimensions().get(dim, {})
@@ -98,59 +107,67 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
 
     explicit = {normalise_label(k): v for k, v in spec.get("map", {}).items()}
     vocabulary = _vocabulary_of(dim, spec)
-    out_code: list[str | None] = [None] * len(pairs)
-    out_how: list[str] = [""] * len(pairs)
-    out_reason: list[str | None] = [None] * len(pairs)
-    out_rule: list[str | None] = [None] * len(pairs)
-    pending_areas: list[int] = []
-    for i, (label, period) in enumerate(pairs):
-        if (why := _excluded(spec, label)) is not None:
-            out_reason[i], out_rule[i], out_how[i] = why, f"excluded-{dim}", "excluded"
-            continue
-        key = normalise_label(label)
-        if key in explicit:
-            out_code[i], out_how[i] = explicit[key], "map"
-            continue
-        if spec.get("regex") and (code := _regex_code(spec["regex"], label, period)) is not None:
-            out_code[i], out_how[i] = code, "regex"
-            continue
-        if spec.get("areas") is not None and dim in AREA_DIMENSIONS:
-            pending_areas.append(i)
-            continue
-        if spec.get("age"):
-            from .agebands import parse_age_label
+    outcomes = [_map_one(dim, spec, label, period, explicit, vocabulary)
+                for label, period in pairs]
+    pending = [i for i, o in enumerate(outcomes) if o is None]
+    if pending:
+        for i, outcome in zip(pending, _resolve_areas(dim, spec, [pairs[i][0] for i in pending]),
+                              strict=True):
+            outcomes[i] = outcome
+    done = [o if o is not None else _Outcome() for o in outcomes]
+    return _spread(done, [p[0] for p in pairs], codes_idx, labels.index)
 
-            code = parse_age_label(label)
-            if code is not None:
-                out_code[i], out_how[i] = code, "age"
-                continue
-        if vocabulary is not None and _is_code(vocabulary, label.strip()):
-            out_code[i], out_how[i] = label.strip(), "code"
-            continue
-        if vocabulary is None and dim not in AREA_DIMENSIONS and not spec.get("regex") \
-                and not explicit and label.strip():
-            out_code[i], out_how[i] = label.strip(), "as-is"
-            continue
-        out_reason[i] = _unmapped_reason(dim, label, spec, vocabulary)
-        out_rule[i] = f"unmapped-{dim}"
-    if pending_areas:
-        _resolve_areas(dim, spec, [pairs[i][0] for i in pending_areas], pending_areas,
-                       out_code, out_how, out_reason, out_rule)
 
+def _map_one(dim: str, spec: Mapping[str, Any], label: str, period: str,
+             explicit: Mapping[str, str], vocabulary: str | None) -> _Outcome | None:
+    """The outcome for one distinct label; None when it waits for area resolution."""
+    if (why := _excluded(spec, label)) is not None:
+        return _Outcome(how="excluded", reason=why, rule=f"excluded-{dim}")
+    key = normalise_label(label)
+    if key in explicit:
+        return _Outcome(code=explicit[key], how="map")
+    if spec.get("regex") and (code := _regex_code(spec["regex"], label, period)) is not None:
+        return _Outcome(code=code, how="regex")
+    if spec.get("areas") is not None and dim in AREA_DIMENSIONS:
+        return None
+    if spec.get("age"):
+        from .agebands import parse_age_label
+
+        if (code := parse_age_label(label)) is not None:
+            return _Outcome(code=code, how="age")
+    text = label.strip()
+    if vocabulary is not None and _is_code(vocabulary, text):
+        return _Outcome(code=text, how="code")
+    if vocabulary is None and dim not in AREA_DIMENSIONS and not spec.get("regex") \
+            and not explicit and text:
+        return _Outcome(code=text, how="as-is")
+    return _Outcome(reason=_unmapped_reason(dim, label, spec, vocabulary),
+                    rule=f"unmapped-{dim}")
+
+
+def _spread(outcomes: list[_Outcome], labels: list[str], codes_idx: Any,
+            index: pd.Index) -> Mapped:
+    """The outcomes of the distinct labels taken back to every cell."""
+    import numpy as np
+    import pandas as pd
+
+    code = pd.array([o.code for o in outcomes], dtype="str")
+    reasons = [o.reason for o in outcomes]
     report = pd.DataFrame({
-        "label": pd.array([p[0] for p in pairs], dtype="str"),
-        "code": pd.array(out_code, dtype="str"),
-        "how": pd.array(out_how, dtype="str"),
-        "reason": pd.array(out_reason, dtype="str"),
+        "label": pd.array(labels, dtype="str"),
+        "code": code,
+        "how": pd.array([o.how for o in outcomes], dtype="str"),
+        "reason": pd.array(reasons, dtype="str"),
     })
     take = np.asarray(codes_idx)
-    codes = pd.Series(pd.array(out_code, dtype="str").take(take), index=labels.index)
-    if any(r is not None for r in out_reason):
-        reason = pd.Series(pd.array(out_reason, dtype="str").take(take), index=labels.index)
-        rule = pd.Series(pd.array(out_rule, dtype="str").take(take), index=labels.index)
+    codes = pd.Series(code.take(take), index=index)
+    if any(r is not None for r in reasons):
+        reason = pd.Series(pd.array(reasons, dtype="str").take(take), index=index)
+        rule = pd.Series(pd.array([o.rule for o in outcomes], dtype="str").take(take),
+                         index=index)
     else:  # every label mapped: no per-row take of missing texts
-        reason = pd.Series(np.nan, index=labels.index, dtype="str")
-        rule = pd.Series(np.nan, index=labels.index, dtype="str")
+        reason = pd.Series(np.nan, index=index, dtype="str")
+        rule = pd.Series(np.nan, index=index, dtype="str")
     return Mapped(codes=codes, reason=reason, rule=rule, report=report)
 
 
@@ -185,18 +202,19 @@ def _unmapped_reason(dim: str, label: str, spec: Mapping[str, Any],
             f"dimensions.{dim}.map{hint}")
 
 
-def _resolve_areas(dim: str, spec: Mapping[str, Any], labels: list[str], slots: list[int],
-                   out_code: list[str | None], out_how: list[str],
-                   out_reason: list[str | None], out_rule: list[str | None]) -> None:
+def _resolve_areas(dim: str, spec: Mapping[str, Any], labels: list[str]) -> list[_Outcome]:
+    """Outcomes of area labels, resolved together (context such as "Congo" beside
+    "Democratic Republic of the Congo" applies, as in a real table)."""
     from . import areas
 
     options = spec.get("areas") or {}
     report = areas.match(labels, lang=options.get("lang"), scheme=options.get("scheme", "auto"),
                          within=options.get("within"))
-    for slot, (_, row) in zip(slots, report.iterrows(), strict=True):
-        code = row["code"]
+    outcomes = []
+    for code, status, message in zip(report["code"], report["status"], report["message"],
+                                     strict=True):
         if isinstance(code, str) and code:
-            out_code[slot], out_how[slot] = code, f"areas:{row['status']}"
+            outcomes.append(_Outcome(code=code, how=f"areas:{status}"))
         else:
-            out_reason[slot] = f"{dim}: {row['message']}"
-            out_rule[slot] = f"unmapped-{dim}"
+            outcomes.append(_Outcome(reason=f"{dim}: {message}", rule=f"unmapped-{dim}"))
+    return outcomes
