@@ -145,14 +145,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     # An HXL hashtag row (migharmony.hxl) is one more header row: column meaning, never data.
     header_rows, headers, hxl_row = _headers(cells, header_rows, read.get("hxl", "auto"), width)
 
-    first = int(read.get("first_row", (max(header_rows) + 1) if header_rows else 1))
-    if hxl_row is not None:
-        first = max(first, hxl_row + 1)
-    last = int(read.get("last_row", n_rows))
-    if first > n_rows and "first_row" in read:  # a header alone is an empty table
-        raise ReadError(f"{grid.path}: the first data row {first} is beyond the end of the "
-                        f"table ({n_rows} rows); check read.first_row")
-    last = min(last, n_rows)
+    first, last = _data_rows(grid, read, header_rows, hxl_row, n_rows)
 
     named: dict[str, int] = {
         name: _resolve_column(str(key), headers, grid, crosswalk.where("columns", key))
@@ -163,12 +156,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
                                 crosswalk.where("values", "columns"), width)
     flag_col = named.get(values["flags"]) if values.get("flags") else None
 
-    block = cells.loc[first:last]
-    if read.get("stop_at_blank", False):
-        blank = block.apply(lambda col: _as_text(col).str.strip() == "").all(axis=1)
-        if blank.any():
-            first_blank: int = blank.idxmax()  # type: ignore[assignment]
-            block = block.loc[: first_blank - 1]
+    block = _block(cells, first, last, bool(read.get("stop_at_blank", False)))
     # Rows that are blank in every column the crosswalk uses hold no data cell.
     used = sorted({*value_cols, *named.values()})
     used_text = {c: _as_text(block[c]) for c in used if c < width}
@@ -185,18 +173,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     n_cols = len(value_cols)
     rows = np.repeat(block_rows.to_numpy(), n_cols)
     cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
-    if n_cols and all(pd.api.types.is_string_dtype(cells[c].dtype) and cells[c].dtype != object
-                      for c in value_cols):
-        # Text tables: the value columns stay Arrow strings, interleaved row by row by one
-        # take (a round trip through a numpy object array cost a Python string per cell).
-        stacked = pd.concat([block[c] if every else block[c][keep] for c in value_cols],
-                            ignore_index=True).array
-        n_block = len(block_rows)
-        order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
-        raw: Any = stacked if n_cols == 1 else stacked.take(order)
-    else:
-        raw = cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel() if n_cols else \
-            np.empty(0, dtype=object)
+    raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
     letters = pd.Series([column_letter(c) for c in value_cols], dtype="str")
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
@@ -215,10 +192,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     # values.headers makes header texts a dimension; values.header_columns a named column.
     header_texts = {**values.get("headers", {}), **values.get("header_columns", {})}
     for row_ref, dim in header_texts.items():
-        labels = [" ".join(text(cells.at[int(row_ref), c]).split()) for c in range(width)]
-        filled = _fill_forward(labels)
-        frame[dim] = pd.Series([filled[c] for c in value_cols], dtype="str").iloc[
-            np.tile(np.arange(n_cols), len(block_rows))].to_numpy()
+        frame[dim] = _header_texts(cells, int(row_ref), value_cols, width, len(block_rows))
 
     gone = frame["_row"].isin(excluded_rows)
     excluded = frame.loc[gone].assign(
@@ -226,6 +200,63 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     kept = frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame
     return Cells(frame=kept, excluded=excluded,
                  header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
+
+
+def _data_rows(grid: Grid, read: Any, header_rows: list[int], hxl_row: int | None,
+               n_rows: int) -> tuple[int, int]:
+    """The first and last data rows: below the headers (and HXL row), within the table."""
+    first = int(read.get("first_row", (max(header_rows) + 1) if header_rows else 1))
+    if hxl_row is not None:
+        first = max(first, hxl_row + 1)
+    last = int(read.get("last_row", n_rows))
+    if first > n_rows and "first_row" in read:  # a header alone is an empty table
+        raise ReadError(f"{grid.path}: the first data row {first} is beyond the end of the "
+                        f"table ({n_rows} rows); check read.first_row")
+    return first, min(last, n_rows)
+
+
+def _block(cells: pd.DataFrame, first: int, last: int, stop_at_blank: bool) -> pd.DataFrame:
+    """The data rows; with *stop_at_blank*, only those above the first blank row."""
+    block = cells.loc[first:last]
+    if stop_at_blank:
+        blank = block.apply(lambda col: _as_text(col).str.strip() == "").all(axis=1)
+        if blank.any():
+            first_blank: int = blank.idxmax()  # type: ignore[assignment]
+            block = block.loc[: first_blank - 1]
+    return block
+
+
+def _stacked_values(cells: pd.DataFrame, block: pd.DataFrame, block_rows: pd.Index,
+                    value_cols: list[int], keep: Any) -> Any:
+    """The value cells, row by row (row-major), as one array; *keep* drops blank rows."""
+    import numpy as np
+    import pandas as pd
+
+    n_cols = len(value_cols)
+    if n_cols and all(pd.api.types.is_string_dtype(cells[c].dtype) and cells[c].dtype != object
+                      for c in value_cols):
+        # Text tables: the value columns stay Arrow strings, interleaved row by row by one
+        # take (a round trip through a numpy object array cost a Python string per cell).
+        stacked = pd.concat([block[c] if keep is None else block[c][keep] for c in value_cols],
+                            ignore_index=True).array
+        n_block = len(block_rows)
+        order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
+        return stacked if n_cols == 1 else stacked.take(order)
+    if not n_cols:
+        return np.empty(0, dtype=object)
+    return cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel()
+
+
+def _header_texts(cells: pd.DataFrame, row: int, value_cols: list[int], width: int,
+                  n_rows: int) -> Any:
+    """The header text of *row* above each value cell (carried right over empty cells)."""
+    import numpy as np
+    import pandas as pd
+
+    labels = [" ".join(text(cells.at[row, c]).split()) for c in range(width)]
+    filled = _fill_forward(labels)
+    return pd.Series([filled[c] for c in value_cols], dtype="str").iloc[
+        np.tile(np.arange(len(value_cols)), n_rows)].to_numpy()
 
 
 def _headers(cells: pd.DataFrame, header_rows: list[int], hxl: Any,
