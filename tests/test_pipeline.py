@@ -123,7 +123,9 @@ def test_xlsx_formula_without_cached_value_is_reported(tmp_path: Path) -> None:
     cw["values"] = {"columns": "D:E", "headers": {"1": "time_period"}}
     result = migharmony.harmonize(path, cw)
     assert [p.where for p in result.problems] == ["T!E2"]
-    assert result.rejected.set_index("source_ref").loc["T!E2", "rule"] == "value-empty"
+    rejected = result.rejected.set_index("source_ref").loc["T!E2"]
+    assert rejected["rule"] == "uncached-formula"  # never read as an empty cell
+    assert "=D2*2" in rejected["reason"] and "recalculate" in rejected["reason"]
 
 
 def test_latin1_and_delimiter_are_detected(tmp_path: Path) -> None:

@@ -87,7 +87,9 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
     frame = cells.frame
     rejected: list[pd.DataFrame] = [_rejected_frame(cells.excluded, cw, cells.excluded["reason"],
                                                     cells.excluded["rule"])]
-    observations = _to_observations(frame, cw, notes)
+    unreadable = {pr.where: pr.message for pr in (grid.problems if grid is not None else [])
+                  if pr.rule == "uncached-formula"}
+    observations = _to_observations(frame, cw, notes, unreadable=unreadable)
     data, report = _after_observations(observations.data, cw), observations.report
     rejected.extend(observations.rejected)
     rejected_frame = pd.concat(rejected, ignore_index=True)
@@ -309,8 +311,8 @@ class Observations:
     problems: pd.DataFrame  # every problem of every cell (validate.PROBLEM_COLUMNS)
 
 
-def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
-                     notes: dict[str, str]) -> Observations:
+def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], *,
+                     unreadable: Mapping[str, str] | None = None) -> Observations:
     """Cells to canonical observations; every cell kept or rejected with its reasons.
 
     Each step contributes per-cell tests (:class:`~migharmony.validate.CellCheck`);
@@ -322,7 +324,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     from .validate import check_cells, first_problem
 
     parsed = _parse_values(frame, cw)
-    checks = _value_checks(parsed)
+    checks = _formula_checks(frame, unreadable or {}) + _value_checks(parsed)
     tags = tag_rows(frame, cw, notes)
     checks += _checks_from(tags.reason, tags.rule, _row_rule_column)
     columns, report, dim_checks = _map_dimensions(frame, cw)
@@ -346,6 +348,20 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk,
     rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
                                 rule[rejected_mask])]
     return Observations(kept, rejected, report, problems)
+
+
+def _formula_checks(frame: pd.DataFrame, unreadable: Mapping[str, str]) -> list[Any]:
+    """Formula cells the reader could not read (no cached value): never taken as empty."""
+    import pandas as pd
+
+    from .validate import CellCheck
+
+    if not unreadable:
+        return []
+    refs = frame["_ref"].astype("str")
+    bad = refs.isin(list(unreadable))
+    return [CellCheck("uncached-formula", "_raw", ~bad,
+                      pd.Series(refs.map(unreadable), index=frame.index, dtype="str"))]
 
 
 def _parse_values(frame: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
