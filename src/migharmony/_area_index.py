@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,23 @@ def _load(folder: Path, name: str) -> YamlDocument:
     return load_yaml(folder / name, name=f"vocab/areas/{name}")
 
 
+
+def _names(spec: Mapping[str, Any]) -> dict[str, str]:
+    """The official names of an entity, by language."""
+    return {lang: str(v) for lang, v in as_mapping(spec.get("name")).items()}
+
+
+def _register(index: AreaIndex, record: AreaRecord, spec: Mapping[str, Any],
+              status: str) -> None:
+    """Add an entity of a vocab/areas file: its record, names, aliases and own code."""
+    index.records[record.code] = record
+    for lang, label in record.names.items():
+        index.add_name(label, record.code, lang, exact=True)
+    for lang, label in _labels(spec.get("aliases")):
+        index.add_name(label, record.code, lang, exact=False)
+    index.add_code("own", record.code, record.code, status)
+
+
 def _build() -> AreaIndex:  # noqa: PLR0915 - one readable pass over every source
     import pycountry
 
@@ -250,14 +267,8 @@ def _build() -> AreaIndex:  # noqa: PLR0915 - one readable pass over every sourc
     # 2. Special codes.
     doc = _load(folder, "special.yaml")
     for code, spec in as_mapping(doc.data.get("special")).items():
-        names = {lang: str(v) for lang, v in as_mapping(spec.get("name")).items()}
-        index.records[code] = AreaRecord(code=code, kind=SPECIAL, names=names,
-                                         source=str(spec.get("source", "")))
-        for lang, label in names.items():
-            index.add_name(label, code, lang, exact=True)
-        for lang, label in _labels(spec.get("aliases")):
-            index.add_name(label, code, lang, exact=False)
-        index.add_code("own", code, code, "exact")
+        _register(index, AreaRecord(code=code, kind=SPECIAL, names=_names(spec),
+                                    source=str(spec.get("source", ""))), spec, "exact")
         for other in spec.get("codes") or []:
             index.add_code("eurostat", str(other), code, "alias")
 
@@ -265,20 +276,15 @@ def _build() -> AreaIndex:  # noqa: PLR0915 - one readable pass over every sourc
     doc = _load(folder, "historical.yaml")
     for code, spec in as_mapping(doc.data.get("entities")).items():
         where = doc.where(("entities", code))
-        names = {lang: str(v) for lang, v in as_mapping(spec.get("name")).items()}
-        index.records[code] = AreaRecord(
-            code=code, kind=HISTORICAL, names=names,
+        record = AreaRecord(
+            code=code, kind=HISTORICAL, names=_names(spec),
             valid_from=_date(spec.get("valid_from"), where, problems),
             valid_to=_date(spec.get("valid_to"), where, problems),
             successors=tuple(spec.get("successors") or ()),
             other_codes=tuple(str(c) for c in spec.get("codes") or ()),
             source=f"ISO 3166-3 (assigned by {spec.get('assigned_by', 'iso')})",
             note=str(spec.get("note", "")).strip())
-        for lang, label in names.items():
-            index.add_name(label, code, lang, exact=True)
-        for lang, label in _labels(spec.get("aliases")):
-            index.add_name(label, code, lang, exact=False)
-        index.add_code("own", code, code, "historical")
+        _register(index, record, spec, "historical")
         for item in spec.get("codes") or []:
             other = str(item)
             scheme = "iso2" if len(other) == 2 else "iso3" if len(other) == 3 else "m49"
@@ -306,15 +312,9 @@ def _build() -> AreaIndex:  # noqa: PLR0915 - one readable pass over every sourc
     # 4. Pseudo codes.
     doc = _load(folder, "pseudo.yaml")
     for code, spec in as_mapping(doc.data.get("entities")).items():
-        names = {lang: str(v) for lang, v in as_mapping(spec.get("name")).items()}
-        index.records[code] = AreaRecord(code=code, kind=PSEUDO, names=names,
-                                         country=spec.get("country"),
-                                         source=str(spec.get("source", "")))
-        for lang, label in names.items():
-            index.add_name(label, code, lang, exact=True)
-        for lang, label in _labels(spec.get("aliases")):
-            index.add_name(label, code, lang, exact=False)
-        index.add_code("own", code, code, "exact")
+        _register(index, AreaRecord(code=code, kind=PSEUDO, names=_names(spec),
+                                    country=spec.get("country"),
+                                    source=str(spec.get("source", ""))), spec, "exact")
         for other in spec.get("codes") or []:
             index.add_code("other", str(other), code, "alias")
     for scheme, table in as_mapping(doc.data.get("codes")).items():
