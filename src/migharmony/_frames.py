@@ -65,22 +65,40 @@ def text(series: pd.Series) -> pd.Series:
     return series.astype("str").fillna("").where(series.notna(), "")
 
 
-def join_caveats(*columns: pd.Series) -> pd.Series:
-    """Union of ';'-joined caveat columns, row by row, sorted and without duplicates."""
+def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
+    """Union of ';'-joined caveat columns, row by row, without duplicates.
+
+    Codes are sorted, or with ``sort=False`` kept in the order the columns give them
+    (the pipeline lists a row's caveats in the order its steps set them). The union is
+    computed once per distinct combination of the columns, not per row.
+    """
+    import numpy as np
     import pandas as pd
 
     if not columns:
         raise ValueError("join_caveats needs at least one column")
     index = columns[0].index
-    joined = text(columns[0])
-    for col in columns[1:]:
-        joined = joined + CAVEAT_SEP + text(col.reindex(index))
-    parts = joined.str.split(CAVEAT_SEP).explode()
-    parts = parts[parts.str.len() > 0]
-    if parts.empty:
-        return pd.Series("", index=index, dtype="str")
-    parts = parts.groupby(level=0).unique().map(lambda v: CAVEAT_SEP.join(sorted(v)))
-    return parts.reindex(index, fill_value="").astype("str")
+    combined = np.zeros(len(index), dtype=np.int64)
+    part_values, part_codes = [], []
+    for column in columns:
+        codes, uniques = pd.factorize(column.reindex(index), use_na_sentinel=True)
+        # A missing value (code -1) reads as the trailing "".
+        part_values.append(["" if pd.isna(u) else str(u) for u in uniques] + [""])
+        part_codes.append(codes)
+        # Refactorized at each step, so the combined code stays below the row count.
+        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+    n_combos = int(combined.max()) + 1 if len(combined) else 0
+    first = np.full(n_combos, -1, dtype=np.int64)
+    first[combined[::-1]] = np.arange(len(combined))[::-1]  # first row of each combination
+    clean = []
+    for row in first:
+        seen: list[str] = []
+        for codes, values in zip(part_codes, part_values, strict=True):
+            for code in values[codes[row]].split(CAVEAT_SEP):
+                if code and code not in seen:
+                    seen.append(code)
+        clean.append(CAVEAT_SEP.join(sorted(seen) if sort else seen))
+    return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
 
 
 def add_caveat(caveats: pd.Series, code: pd.Series | str, where: pd.Series | None = None

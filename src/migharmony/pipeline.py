@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._frames import join_caveats
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -473,7 +474,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     if "_corrected" in frame:
         caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
                             .astype("str").str.replace(r"\[\d+\]", "", regex=True))
-    result["caveats"] = _join_caveats(caveat_parts)
+    result["caveats"] = join_caveats(*caveat_parts, sort=False)
     result["source_id"] = _constant(cw.id, frame.index)
     result["source_ref"] = frame["_ref"].astype("str")
     for spec in schema.COLUMNS:
@@ -597,7 +598,7 @@ def _apply_attributes(result: pd.DataFrame, frame: pd.DataFrame,
         if name in ("obs_flags", "source_ref", "source_id"):  # free text, kept exactly
             texts = raw
         if name == "caveats":
-            result["caveats"] = _join_caveats([result["caveats"], texts])
+            result["caveats"] = join_caveats(result["caveats"], texts, sort=False)
         elif name in ("unit_mult", "obs_count"):
             numbers = pd.to_numeric(texts.where(given), errors="coerce")
             whole = numbers.notna() & (numbers == numbers.round()) & (numbers.abs() < 2**53)
@@ -644,35 +645,6 @@ def _failure_problem(row: Any) -> Any:
 
     return Problem(f"{row.column}: {row.value!r} fails {row.check}",
                    where=str(row.source_ref), rule="canonical-schema")
-
-
-def _join_caveats(parts: list[pd.Series]) -> pd.Series:
-    """The caveat codes of each row, joined once per distinct combination of the parts."""
-    import numpy as np
-    import pandas as pd
-
-    index = parts[0].index
-    combined = np.zeros(len(index), dtype=np.int64)
-    part_values, part_codes = [], []
-    for part in parts:
-        codes, uniques = pd.factorize(part, use_na_sentinel=True)
-        # A missing part (code -1) reads as the trailing "".
-        part_values.append(["" if pd.isna(u) else str(u) for u in uniques] + [""])
-        part_codes.append(codes)
-        # Refactorized at each step, so the combined code stays below the row count.
-        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
-    n_combos = int(combined.max()) + 1 if len(combined) else 0
-    first = np.full(n_combos, -1, dtype=np.int64)
-    first[combined[::-1]] = np.arange(len(combined))[::-1]  # first row of each combination
-    clean = []
-    for row in first:
-        seen: list[str] = []
-        for codes, values in zip(part_codes, part_values, strict=True):
-            for code in values[codes[row]].split(";"):
-                if code and code not in seen:
-                    seen.append(code)
-        clean.append(";".join(seen))
-    return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
 
 
 def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFrame:
