@@ -232,43 +232,42 @@ def test_add_labels_rejects_unknown_dimension() -> None:
         vocab.add_labels(pd.DataFrame({"sex": ["F"]}), dimensions=["sexx"])
 
 
-def test_broken_file_is_reported_with_lines(tmp_path, monkeypatch) -> None:
-    (tmp_path / "VERSION").write_text("0\n")
-    (tmp_path / "sex.yaml").write_text(
+@pytest.fixture
+def vocab_folder(tmp_path, monkeypatch):
+    """An empty vocab folder in place of the shipped one, with the caches cleared
+    before and after (so no other test sees it)."""
+    cached = (vocab.dimensions, vocab._document, vocab._aliases)
+    monkeypatch.setattr(vocab, "data_dir", lambda kind: tmp_path)
+    for function in cached:
+        function.cache_clear()
+    yield tmp_path
+    for function in cached:
+        function.cache_clear()
+
+
+def test_broken_file_is_reported_with_lines(vocab_folder) -> None:
+    (vocab_folder / "VERSION").write_text("0\n")
+    (vocab_folder / "sex.yaml").write_text(
         "dimension: sex\ntitle: {en: Sex}\ndescription: {en: x}\n"
         "standard: {name: X, version: '1'}\n"
         "codes:\n  F:\n    label: {en: Female}\n  M:\n    label: {en: Male, fr: Masculin}\n"
         "    definition: Male persons.\n    aliases: [f]\n")
-    monkeypatch.setattr(vocab, "data_dir", lambda kind: tmp_path)
-    for cached in (vocab.dimensions, vocab._document, vocab._aliases):
-        cached.cache_clear()
-    try:
-        with pytest.raises(VocabularyError) as info:
-            vocab.codes("sex")
-        message = str(info.value)
-        assert "vocab/sex.yaml line 2" in message  # title lacks fr
-        assert "vocab/sex.yaml line 7" in message and "'fr' text is missing" in message
-        assert "needs a 'definition'" in message
-    finally:
-        for cached in (vocab.dimensions, vocab._document, vocab._aliases):
-            cached.cache_clear()
+    with pytest.raises(VocabularyError) as info:
+        vocab.codes("sex")
+    message = str(info.value)
+    assert "vocab/sex.yaml line 2" in message  # title lacks fr
+    assert "vocab/sex.yaml line 7" in message and "'fr' text is missing" in message
+    assert "needs a 'definition'" in message
 
 
-def test_ambiguous_alias_is_a_data_error(tmp_path, monkeypatch) -> None:
-    (tmp_path / "sex.yaml").write_text(
+def test_ambiguous_alias_is_a_data_error(vocab_folder) -> None:
+    (vocab_folder / "sex.yaml").write_text(
         "dimension: sex\ntitle: {en: Sex, fr: Sexe}\ndescription: {en: x}\n"
         "standard: {name: X, version: '1'}\ncodes:\n"
         "  F: {label: {en: Female, fr: Féminin}, definition: d, aliases: [w]}\n"
         "  M: {label: {en: Male, fr: Masculin}, definition: d, aliases: [female]}\n")
-    monkeypatch.setattr(vocab, "data_dir", lambda kind: tmp_path)
-    for cached in (vocab.dimensions, vocab._document, vocab._aliases):
-        cached.cache_clear()
-    try:
-        with pytest.raises(VocabularyError, match="'female' would mean both 'F' and 'M'"):
-            vocab.aliases("sex")
-    finally:
-        for cached in (vocab.dimensions, vocab._document, vocab._aliases):
-            cached.cache_clear()
+    with pytest.raises(VocabularyError, match="'female' would mean both 'F' and 'M'"):
+        vocab.aliases("sex")
 
 
 def test_import_reads_nothing_and_pandas_only_when_needed() -> None:
