@@ -159,7 +159,7 @@ def canonical_frames(draw: st.DrawFn, *, min_rows: int = 0, max_rows: int = 12) 
     frame["age_high"] = ages["age_high"].to_numpy()
     for spec in schema.COLUMNS:
         frame[spec.name] = frame[spec.name].astype(schema.dtype(spec))
-    return schema.order(frame).reset_index(drop=True)
+    return schema.conform(schema.order(frame).reset_index(drop=True))
 
 
 def text_attack_values() -> st.SearchStrategy[str]:

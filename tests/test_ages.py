@@ -44,7 +44,8 @@ def test_unhcr_bands_regroup_exactly_into_0_17_18_59_60_plus() -> None:
     # Totals and unknown ages pass through untouched.
     kept = out[out["age"].isin(["_T", "_U"])].reset_index(drop=True)
     expected = source[source["age"].isin(["_T", "_U"])].reset_index(drop=True)
-    pd.testing.assert_frame_equal(kept, expected[kept.columns])
+    # Both categorical; the source's columns have more categories (the bands regrouped).
+    pd.testing.assert_frame_equal(kept, expected[kept.columns], check_categorical=False)
 
 
 def test_tuples_are_half_open_like_age_low_age_high() -> None:

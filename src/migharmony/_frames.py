@@ -40,7 +40,7 @@ def as_frame(data: Any) -> pd.DataFrame:
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
-        return data
+        return _decoded(data)
     frame = getattr(data, "data", None)
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a DataFrame or a result with a .data DataFrame, "
@@ -49,7 +49,22 @@ def as_frame(data: Any) -> pd.DataFrame:
     if isinstance(metadata, dict) and "migharmony" not in frame.attrs:
         frame = frame.copy(deep=False)
         frame.attrs["migharmony"] = dict(metadata)
-    return frame
+    return _decoded(frame)
+
+
+def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+    """*frame* with its categorical code columns as ``str``: the analysis steps edit
+    and combine codes freely, and give canonical dtypes back with ``schema.conform``."""
+    import pandas as pd
+
+    cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return frame
+    out = frame.copy(deep=False)
+    for name in cats:
+        out[name] = out[name].astype("str")
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:

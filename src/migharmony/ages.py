@@ -295,9 +295,7 @@ def regroup_ages(data: Any, bands: Iterable[str | tuple[int, int | None]], *,
     result = pd.concat([out, kept], ignore_index=True)
     columns = [c for c in frame.columns if c in result.columns]
     result = result[columns]
-    for column in columns:
-        if column in schema.BY_NAME:
-            result[column] = result[column].astype(schema.dtype(schema.BY_NAME[column]))
+    result = schema.conform(result)
     lows = vocab.age_intervals(result["age"].astype(object))["age_low"].where(
         ~result["age"].isin(SPECIAL_AGES))
     return (result.assign(_low=lows)

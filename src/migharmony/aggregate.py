@@ -190,10 +190,7 @@ def aggregate_areas(data: Any, group: str, *, on: dt.date | str | None = None,
     columns = [*(c for c in frame.columns if c in out.columns),
                *(c for c in out.columns if c not in frame.columns)]
     out = out[columns]
-    for column in columns:
-        if column in schema.BY_NAME:
-            out[column] = out[column].astype(schema.dtype(schema.BY_NAME[column]))
-    out = out.reset_index(drop=True)
+    out = schema.conform(out).reset_index(drop=True)
     report.insert(0, "ref_area", group)
     out.attrs["coverage"] = report
     return out

@@ -175,6 +175,10 @@ def read_dataset(output_dir: str | Path, part: str = "data") -> pd.DataFrame:
     folder = Path(output_dir)
     frames = [read_parquet(p) for p in sorted((folder / part).glob("part-*.parquet"))]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if "obs_value" in frame.columns:  # parts have their own categories: one set again
+        from .schema import conform
+
+        frame = conform(frame)
     meta = folder / "metadata.json"
     frame.attrs = {"migharmony": json.loads(meta.read_text(encoding="utf-8"))} \
         if meta.exists() else {}

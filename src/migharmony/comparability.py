@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import schema
 from ._frames import DEFINITION, add_caveat, as_frame, key_columns, require
 from .errors import ComparabilityError, Problem
 
@@ -102,7 +103,7 @@ def combine(results: Iterable[Any], *, allow_mixed_definitions: bool = False) ->
                 data["caveats"] if "caveats" in data else pd.Series("", index=data.index),
                 "mixed-definitions[migr_basis]", data["measure"].isin(mixed_measures))
     keys = [c for c in key_columns(data) if c in data.columns and c != "comparability"]
-    data = data.sort_values(keys, kind="stable").reset_index(drop=True)
+    data = schema.conform(data.sort_values(keys, kind="stable").reset_index(drop=True))
     sources: dict[str, Any] = {}
     for f in frames:
         meta = f.attrs.get("migharmony")

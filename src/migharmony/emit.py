@@ -74,6 +74,17 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in out.columns:
         col = out[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # codes: the categories, once each
+            cats = col.cat.categories.astype("str")
+            risky = cats.str.startswith(_FORMULA_START)
+            if risky.any():
+                safe = cats.where(~risky, "'" + cats)
+                if safe.is_unique:
+                    out[name] = col.cat.rename_categories(safe)
+                    continue
+                col = col.astype("str")
+            else:
+                continue
         if pd.api.types.is_string_dtype(col) or col.dtype == object:
             text = col.astype("str")
             risky = text.str.startswith(_FORMULA_START, na=False)
@@ -94,6 +105,8 @@ def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in out.columns:
         col = out[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype("str")
         if pd.api.types.is_string_dtype(col) or col.dtype == object:
             text = col.astype("str")
             escaped = text.str.match(r"'[=+\-@\t\r]", na=False)
@@ -134,8 +147,12 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
     """Read a Parquet file written by migharmony, metadata back in ``attrs``."""
     import pyarrow.parquet as pq
 
+    from .schema import conform
+
     table = pq.read_table(path)
     frame = table.to_pandas()
+    if "obs_value" in frame.columns:  # observations: canonical dtypes (codes categorical)
+        frame = conform(frame)
     raw = (table.schema.metadata or {}).get(METADATA_KEY)
     if raw:
         frame.attrs["migharmony"] = json.loads(raw.decode("utf-8"))

@@ -210,7 +210,11 @@ def _after_observations(data: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
     ``not_disaggregated``: mark the zero parts of positive totals.
     """
     from . import schema
+    from ._frames import as_frame
 
+    if not cw.section("records") and not cw.data.get("not_disaggregated"):
+        return data
+    data = as_frame(data)  # codes as text while records are added up and zeros marked
     if cw.section("records"):
         from .records import aggregate
 
@@ -219,7 +223,7 @@ def _after_observations(data: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
         from .zeros import mark
 
         data = mark(data, cw.data["not_disaggregated"], schema.key(data))
-    return data
+    return schema.conform(data)
 
 
 def _is_cube(path: Path, fmt: str) -> bool:
@@ -344,8 +348,6 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
     problems = _with_schema_failures(problems, result_failures, frame)
     rejected_mask = reason.notna()
     kept = schema.order(candidates, extra).reset_index(drop=True)
-    for name in extra:
-        kept[name] = kept[name].astype("str")
     rejected = [_rejected_frame(frame.loc[rejected_mask], cw, reason[rejected_mask],
                                 rule[rejected_mask])]
     return Observations(kept, rejected, report, problems)
@@ -485,9 +487,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     ages = vocab.age_intervals(pd.Series(np.asarray(age_uniques, dtype=object), dtype=object))
     result["age_low"] = ages["age_low"].array.take(age_codes)
     result["age_high"] = ages["age_high"].array.take(age_codes)
-    for spec in schema.COLUMNS:
-        result[spec.name] = result[spec.name].astype(schema.dtype(spec))
-    return result
+    return schema.conform(result)
 
 
 def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
@@ -528,8 +528,7 @@ def _canonical_check(result: pd.DataFrame, reason: pd.Series, rule: pd.Series,
     # is filtered: the candidates never coexist with a full copy of the frame.
     candidates = _rows(result, candidate_mask.to_numpy(), consume=True) \
         if not candidate_mask.all() else result.copy(deep=False)
-    for name in extra:
-        candidates[name] = candidates[name].astype("str")
+    candidates = schema.conform(candidates)
     failures = schema.validate(schema.order(candidates, extra), unique=False)
     if not len(failures):
         return candidates, failures
@@ -550,7 +549,7 @@ def _canonical_check(result: pd.DataFrame, reason: pd.Series, rule: pd.Series,
     reason.loc[idx] = first["reason"].to_numpy()
     rule.loc[idx] = first["rule"].to_numpy()
     kept = _rows(candidates, ~candidates.index.isin(np.unique(idx)))
-    return kept, located
+    return schema.conform(kept), located  # the codes of rejected cells are not categories
 
 
 def _with_schema_failures(problems: pd.DataFrame, failures: pd.DataFrame,

@@ -103,11 +103,19 @@ CODED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.vocabulary)
 CAVEAT_SEP = ";"
 
 
+#: Text columns held as ``category``: codes are few and rows are many, so each column is
+#: an array of small integers plus its distinct codes (sorted, so that sorting the column
+#: sorts by code). ``time_period`` (compared with ``<``) and ``source_ref`` (one value per
+#: row) stay ``str``. Breakdown columns a crosswalk adds are categorical too.
+CATEGORICAL: frozenset[str] = frozenset(
+    c.name for c in COLUMNS if c.kind == "text" and c.name not in ("time_period", "source_ref"))
+
+
 def dtype(spec: ColumnSpec) -> Any:
     """The pandas dtype of a canonical column.
 
-    >>> dtype(BY_NAME["unit_mult"])
-    'Int64'
+    >>> dtype(BY_NAME["unit_mult"]), dtype(BY_NAME["sex"]), dtype(BY_NAME["time_period"])
+    ('Int64', 'category', <StringDtype(na_value=nan)>)
     """
     import pandas as pd
 
@@ -115,7 +123,77 @@ def dtype(spec: ColumnSpec) -> Any:
         return "Int64"
     if spec.kind == "number":
         return "float64"
+    if spec.name in CATEGORICAL:
+        return "category"
     return pd.StringDtype(na_value=float("nan"))
+
+
+def as_category(series: pd.Series) -> pd.Series:
+    """*series* as a ``category`` column of text codes, categories sorted.
+
+    Already categorical columns keep their codes (only the categories are sorted and
+    unused ones dropped); text columns are factorized once.
+
+    >>> import pandas as pd
+    >>> as_category(pd.Series(["M", "F", "M"])).cat.categories.tolist()
+    ['F', 'M']
+    """
+    import pandas as pd
+
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype("str").astype("category")
+    series = series.cat.remove_unused_categories()
+    cats = series.cat.categories
+    if cats.dtype != "str" or not cats.is_monotonic_increasing:
+        texts = pd.Index([str(c) for c in cats], dtype="str")
+        order = texts.argsort()
+        series = series.cat.rename_categories(texts).cat.reorder_categories(texts[order])
+    return series
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """*frame* with its categorical code columns as ``str``, ready to be edited.
+
+    A categorical column only takes values among its categories: setting a new code
+    (``frame.loc[mask, "obs_status"] = "E"``) raises ``TypeError``, and two code columns
+    of different results compare only once both are text. ``conform`` makes them
+    categorical again.
+
+    >>> import pandas as pd
+    >>> frame = conform(pd.DataFrame({"sex": ["F", "M"], "obs_value": [1.0, 2.0]}))
+    >>> text = as_text(frame)
+    >>> text.loc[0, "sex"] = "_T"
+    >>> text["sex"].tolist(), str(text["sex"].dtype)
+    (['_T', 'M'], 'str')
+    """
+    from ._frames import _decoded
+
+    return _decoded(frame)
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """*frame* with every canonical and breakdown column in its canonical dtype.
+
+    Analysis functions that build new frames (concatenations, aggregates) end with it,
+    so that every canonical frame has the same dtypes, whatever made it.
+
+    >>> import pandas as pd
+    >>> frame = conform(empty().astype("str"))
+    >>> str(frame["sex"].dtype), str(frame["obs_value"].dtype)
+    ('category', 'float64')
+    """
+    out = frame.copy(deep=False)
+    for name in out.columns:
+        spec = BY_NAME.get(name)
+        if spec is None:
+            if name in extra_dimensions(out):
+                out[name] = as_category(out[name])
+            continue
+        if spec.name in CATEGORICAL:
+            out[name] = as_category(out[name])
+        elif str(out[name].dtype) != str(dtype(spec)):
+            out[name] = out[name].astype(dtype(spec))
+    return out
 
 
 def empty(extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -128,7 +206,8 @@ def empty(extra: tuple[str, ...] = ()) -> pd.DataFrame:
     import pandas as pd
 
     frame = pd.DataFrame({c.name: pd.Series(dtype=dtype(c)) for c in COLUMNS})
-    return order(frame.assign(**{name: pd.Series(dtype="str") for name in extra}), extra)
+    return order(frame.assign(**{name: pd.Series(dtype="str").astype("category")
+                                 for name in extra}), extra)
 
 
 def order(frame: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -193,9 +272,9 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
         columns[spec.name] = pa.Column(dtype(spec), checks=checks, nullable=spec.nullable,
                                        coerce=False)
     for name in extra:
-        columns[name] = pa.Column(dtype(BY_NAME["ref_area"]), nullable=False)
+        columns[name] = pa.Column("category", nullable=False)
     for name in ANNOTATIONS:
-        columns[name] = pa.Column(dtype(BY_NAME["ref_area"]), nullable=True, required=False)
+        columns[name] = pa.Column(dtype(BY_NAME["time_period"]), nullable=True, required=False)
     return pa.DataFrameSchema(
         columns, strict=True, ordered=False, name="migharmony canonical observations",
         unique=[*KEY, *extra] if unique else None,
