@@ -76,11 +76,11 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
         col = out[name]
         if isinstance(col.dtype, pd.CategoricalDtype):  # codes: the categories, once each
             cats = col.cat.categories.astype("str")
-            risky = cats.str.startswith(_FORMULA_START)
-            if risky.any():
-                safe = cats.where(~risky, "'" + cats)
+            risky_codes = cats.str.startswith(_FORMULA_START)
+            if risky_codes.any():
+                safe = cats.where(~risky_codes, "'" + cats)
                 if safe.is_unique:
-                    out[name] = col.cat.rename_categories(safe)
+                    out[name] = col.cat.rename_categories(list(safe))
                     continue
                 col = col.astype("str")
             else:

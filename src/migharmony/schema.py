@@ -147,7 +147,7 @@ def as_category(series: pd.Series) -> pd.Series:
     if cats.dtype != "str" or not cats.is_monotonic_increasing:
         texts = pd.Index([str(c) for c in cats], dtype="str")
         order = texts.argsort()
-        series = series.cat.rename_categories(texts).cat.reorder_categories(texts[order])
+        series = series.cat.rename_categories(list(texts)).cat.reorder_categories(texts[order])
     return series
 
 
