@@ -52,6 +52,43 @@ def as_frame(data: Any) -> pd.DataFrame:
     return _decoded(frame)
 
 
+def constant_codes(value: str | None, index: pd.Index) -> pd.Series:
+    """A categorical column holding *value* (or nothing, for None) on every row.
+
+    >>> import pandas as pd
+    >>> constant_codes("F", pd.RangeIndex(2)).tolist()
+    ['F', 'F']
+    """
+    import numpy as np
+    import pandas as pd
+
+    cats = pd.Index([] if value is None else [value], dtype="str")
+    codes = np.full(len(index), -1 if value is None else 0, dtype=np.int8)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats)),
+                     index=index)
+
+
+def codes_of(values: list[str | None], take: Any, index: pd.Index) -> pd.Series:
+    """The categorical column whose row *i* is ``values[take[i]]`` (None is missing):
+    *values* are the outcomes of the distinct labels, *take* each row's label number.
+
+    >>> import numpy as np, pandas as pd
+    >>> codes_of(["M", None, "F", "M"], np.array([0, 1, 2, 3, 0]), pd.RangeIndex(5)).tolist()
+    ['M', nan, 'F', 'M', 'M']
+    """
+    import numpy as np
+    import pandas as pd
+
+    cats = sorted({v for v in values if v is not None})
+    number = {c: i for i, c in enumerate(cats)}
+    lookup = np.array([number.get(v, -1) if v is not None else -1 for v in values],
+                      dtype=np.int32)
+    row_codes = lookup[np.asarray(take, dtype=np.intp)] if len(values) else \
+        np.full(len(index), -1, dtype=np.int32)
+    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
+        pd.Index(cats, dtype="str"))), index=index)
+
+
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
     """*frame* with its categorical code columns as ``str``: the analysis steps edit
     and combine codes freely, and give canonical dtypes back with ``schema.conform``."""

@@ -151,6 +151,8 @@ def _spread(outcomes: list[_Outcome], labels: list[str], codes_idx: Any,
     import numpy as np
     import pandas as pd
 
+    from ._frames import codes_of, constant_codes
+
     code = pd.array([o.code for o in outcomes], dtype="str")
     reasons = [o.reason for o in outcomes]
     report = pd.DataFrame({
@@ -160,14 +162,14 @@ def _spread(outcomes: list[_Outcome], labels: list[str], codes_idx: Any,
         "reason": pd.array(reasons, dtype="str"),
     })
     take = np.asarray(codes_idx)
-    codes = pd.Series(code.take(take), index=index)
+    # Categorical columns: one small integer per row, the codes once each.
+    codes = codes_of([o.code for o in outcomes], take, index)
     if any(r is not None for r in reasons):
-        reason = pd.Series(pd.array(reasons, dtype="str").take(take), index=index)
-        rule = pd.Series(pd.array([o.rule for o in outcomes], dtype="str").take(take),
-                         index=index)
-    else:  # every label mapped: no per-row take of missing texts
-        reason = pd.Series(np.nan, index=index, dtype="str")
-        rule = pd.Series(np.nan, index=index, dtype="str")
+        reason = codes_of(reasons, take, index)
+        rule = codes_of([o.rule for o in outcomes], take, index)
+    else:  # every label mapped
+        reason = constant_codes(None, index)
+        rule = constant_codes(None, index)
     return Mapped(codes=codes, reason=reason, rule=rule, report=report)
 
 

@@ -662,13 +662,11 @@ def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFr
 
 
 def _constant(value: str, index: pd.Index) -> pd.Series:
-    """A text column holding *value* on every row (a take of one string: no per-row copy
-    of a Python object)."""
-    import numpy as np
-    import pandas as pd
+    """A code column holding *value* on every row: a categorical of one category (an
+    array of zeros, no per-row string)."""
+    from ._frames import constant_codes
 
-    return pd.Series(pd.array([value], dtype="str").take(np.zeros(len(index), dtype=np.intp)),
-                     index=index)
+    return constant_codes(value, index)
 
 
 def _fill(series: pd.Series, other: pd.Series) -> pd.Series:

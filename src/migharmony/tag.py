@@ -109,7 +109,12 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     def final(name: str, dtype: Any = "str") -> Any:
         if name in arrays:
             return _text_array(arrays[name], dtype)
-        # Never written: all missing (caveats: all empty), without a per-row object array.
+        # Never written: all missing (caveats: all empty), a categorical of at most one
+        # category (no per-row string).
+        if dtype == "str":
+            from ._frames import constant_codes
+
+            return constant_codes("" if name == "_caveats" else None, cells.index).array
         fill = [""] if name == "_caveats" else []
         return pd.array(fill, dtype=dtype).take(np.zeros(n, dtype=np.intp) if fill
                                                 else np.full(n, -1, dtype=np.intp),
