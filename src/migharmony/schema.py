@@ -138,11 +138,16 @@ def as_category(series: pd.Series) -> pd.Series:
     >>> as_category(pd.Series(["M", "F", "M"])).cat.categories.tolist()
     ['F', 'M']
     """
+    import numpy as np
     import pandas as pd
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype("str").astype("category")
-    series = series.cat.remove_unused_categories()
+    n_cats = len(series.cat.categories)
+    used = np.bincount(series.cat.codes.to_numpy().astype(np.intp) + 1,
+                       minlength=n_cats + 1)[1:] > 0  # one pass over small integers
+    if not used.all():
+        series = series.cat.remove_categories(series.cat.categories[~used])
     cats = series.cat.categories
     if cats.dtype != "str" or not cats.is_monotonic_increasing:
         texts = pd.Index([str(c) for c in cats], dtype="str")

@@ -109,16 +109,7 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     def final(name: str, dtype: Any = "str") -> Any:
         if name in arrays:
             return _text_array(arrays[name], dtype)
-        # Never written: all missing (caveats: all empty), a categorical of at most one
-        # category (no per-row string).
-        if dtype == "str":
-            from ._frames import constant_codes
-
-            return constant_codes("" if name == "_caveats" else None, cells.index).array
-        fill = [""] if name == "_caveats" else []
-        return pd.array(fill, dtype=dtype).take(np.zeros(n, dtype=np.intp) if fill
-                                                else np.full(n, -1, dtype=np.intp),
-                                                allow_fill=not fill)
+        return _never_set(name, dtype, cells.index)
 
     frame = pd.DataFrame({c: final(c) for c in SETTABLE}, index=cells.index)
     return RowTags(
@@ -128,6 +119,20 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
         reason=pd.Series(final("_reason"), index=cells.index),
         rule=pd.Series(final("_rule"), index=cells.index),
         notes=notes, notes_used=used)
+
+
+def _never_set(name: str, dtype: Any, index: pd.Index) -> Any:
+    """A column no rule wrote: all missing (caveats: all empty); text as a categorical
+    of at most one category, never a string per row."""
+    import numpy as np
+    import pandas as pd
+
+    from ._frames import constant_codes
+
+    if dtype == "str":
+        return constant_codes("" if name == "_caveats" else None, index).array
+    return pd.array([], dtype=dtype).take(np.full(len(index), -1, dtype=np.intp),
+                                          allow_fill=True)
 
 
 def _text_array(values: Any, dtype: Any = "str") -> Any:
