@@ -150,7 +150,7 @@ def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
                 if code and code not in seen:
                     seen.append(code)
         clean.append(CAVEAT_SEP.join(sorted(seen) if sort else seen))
-    return pd.Series(pd.array(clean, dtype="str").take(combined), index=index)
+    return codes_of(clean, combined, index)  # categorical: the unions once each
 
 
 def add_caveat(caveats: pd.Series, code: pd.Series | str, where: pd.Series | None = None

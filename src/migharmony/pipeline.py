@@ -673,7 +673,7 @@ def _fill(series: pd.Series, other: pd.Series) -> pd.Series:
     """``series.fillna(other)``, skipped when nothing is missing or nothing would fill it."""
     if not series.hasnans or not other.notna().any():
         return series
-    return series.fillna(other)
+    return series.astype("str").fillna(other.astype("str"))  # codes of either side
 
 
 def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,

@@ -207,18 +207,22 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
     readings = [parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
                           thousands=thousands, precedence=precedence) for u in uniques]
-    table = pd.DataFrame({
-        "value": np.array([np.nan if r.value is None else r.value for r in readings], float),
-        "obs_status": pd.array([r.obs_status for r in readings], dtype="str"),
-        "conf_status": pd.array([r.conf_status for r in readings], dtype="str"),
-        "obs_flags": pd.array([r.flags for r in readings], dtype="str"),
-        "caveats": pd.array([";".join(r.caveats) for r in readings], dtype="str"),
-        "problem": pd.array([r.problem for r in readings], dtype="str"),
-        "rule": pd.array([r.rule for r in readings], dtype="str"),
-        "exclude": pd.array([r.exclude for r in readings], dtype="str"),
-    })
-    out = table.take(codes) if len(codes) else table.iloc[:0]
-    out.index = raw.index
+    from ._frames import codes_of
+
+    take = np.asarray(codes, dtype=np.intp)
+    values_of = np.array([np.nan if r.value is None else r.value for r in readings], float)
+    # Texts as categoricals: the readings of the distinct values, one small integer per row.
+    texts = {"obs_status": [r.obs_status for r in readings],
+             "conf_status": [r.conf_status for r in readings],
+             "obs_flags": [r.flags for r in readings],
+             "caveats": [";".join(r.caveats) for r in readings],
+             "problem": [r.problem for r in readings],
+             "rule": [r.rule for r in readings],
+             "exclude": [r.exclude for r in readings]}
+    out = pd.DataFrame({"value": values_of[take] if len(take) else np.zeros(0)},
+                       index=raw.index)
+    for name, column in texts.items():
+        out[name] = codes_of(column, take, raw.index)
     return out
 
 
