@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .schema import CAVEAT_SEP
@@ -68,7 +68,7 @@ def constant_codes(value: str | None, index: pd.Index) -> pd.Series:
                      index=index)
 
 
-def codes_of(values: list[str | None], take: Any, index: pd.Index) -> pd.Series:
+def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Series:
     """The categorical column whose row *i* is ``values[take[i]]`` (None is missing):
     *values* are the outcomes of the distinct labels, *take* each row's label number.
 
