@@ -6,6 +6,11 @@ Column names follow SDMX where SDMX has one (``REF_AREA``, ``COUNTERPART_AREA``,
 the pandera schema, the empty frame, the Frictionless table schema and the docs
 are all built.
 
+Code columns are pandas ``category`` (``CATEGORICAL``): a few distinct codes and one
+small integer per row, whatever the number of rows. To edit codes, or to compare the
+codes of two results, take them as text first with :func:`as_text`; :func:`conform`
+gives any canonical frame its dtypes back.
+
 >>> from migharmony.schema import COLUMNS, KEY
 >>> [c.name for c in COLUMNS][:4]
 ['ref_area', 'counterpart_area', 'time_period', 'measure']
