@@ -234,3 +234,20 @@ def test_free_text_attributes_keep_their_spaces(tmp_path) -> None:
     again = _canonical_round_trip(first, tmp_path)
     assert again.data["obs_flags"].tolist() == ["\tt "]
     assert again.data["source_ref"].tolist() == [" Table 1!C2"]
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(canonical_frames(max_rows=15), st.randoms(use_true_random=False))
+def test_conform_is_idempotent_and_as_text_keeps_every_code(frame, rnd) -> None:
+    # Rows shuffled and half dropped: categories must still be exactly the codes used,
+    # sorted, and text and categorical views must hold the same values.
+    rows = [i for i in range(len(frame)) if rnd.random() < 0.5]
+    part = frame.iloc[rnd.sample(rows, len(rows))]
+    once = schema.conform(part)
+    pd.testing.assert_frame_equal(schema.conform(once), once)
+    for name in schema.CATEGORICAL & set(once.columns):
+        cats = once[name].cat.categories
+        assert list(cats) == sorted(set(part[name].dropna().astype("str")))
+    text = schema.as_text(once)
+    assert not any(str(t) == "category" for t in text.dtypes)
+    pd.testing.assert_frame_equal(schema.conform(text), once)

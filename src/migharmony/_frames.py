@@ -60,12 +60,8 @@ def constant_codes(value: str | None, index: pd.Index) -> pd.Series:
     ['F', 'F']
     """
     import numpy as np
-    import pandas as pd
 
-    cats = pd.Index([] if value is None else [value], dtype="str")
-    codes = np.full(len(index), -1 if value is None else 0, dtype=np.int8)
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats)),
-                     index=index)
+    return codes_of([value], np.zeros(len(index), dtype=np.intp), index)
 
 
 def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Series:
