@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frames import join_caveats
+from ._frames import constant_codes, join_caveats
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -419,7 +419,7 @@ def _map_dimensions(frame: pd.DataFrame, cw: Crosswalk) -> tuple[
     for dim in sorted(dims, key=lambda d: d != "time_period"):
         spec = dims[dim]
         if "value" in spec and "from" not in spec:
-            columns[dim] = _constant(str(spec["value"]), frame.index)
+            columns[dim] = constant_codes(str(spec["value"]), frame.index)
             continue
         source_col = spec.get("from", dim)
         if source_col not in frame:
@@ -451,7 +451,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
             default = defs.get(name, spec.default)
             setting = tags.settings[name]
             if isinstance(default, str) and not setting.notna().any():
-                out[name] = _constant(default, frame.index)  # no row rule sets it
+                out[name] = constant_codes(default, frame.index)  # no row rule sets it
             else:
                 out[name] = setting.fillna(default) if default is not None else setting
     for name in cw.extra_dimensions():
@@ -477,7 +477,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
         caveat_parts.append(frame["_corrected"].where(frame["_corrected"].notna(), "")
                             .astype("str").str.replace(r"\[\d+\]", "", regex=True))
     result["caveats"] = join_caveats(*caveat_parts, sort=False)
-    result["source_id"] = _constant(cw.id, frame.index)
+    result["source_id"] = constant_codes(cw.id, frame.index)
     result["source_ref"] = frame["_ref"].astype("str")
     for spec in schema.COLUMNS:
         if spec.name not in result:
@@ -659,14 +659,6 @@ def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFr
     for name in list(frame.columns):
         out[name] = (frame.pop(name) if consume else frame[name]).array[mask]
     return pd.DataFrame(out, index=index)
-
-
-def _constant(value: str, index: pd.Index) -> pd.Series:
-    """A code column holding *value* on every row: a categorical of one category (an
-    array of zeros, no per-row string)."""
-    from ._frames import constant_codes
-
-    return constant_codes(value, index)
 
 
 def _fill(series: pd.Series, other: pd.Series) -> pd.Series:

@@ -212,13 +212,14 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
     take = np.asarray(codes, dtype=np.intp)
     values_of = np.array([np.nan if r.value is None else r.value for r in readings], float)
     # Texts as categoricals: the readings of the distinct values, one small integer per row.
-    texts: dict[str, list[str | None]] = {"obs_status": [r.obs_status for r in readings],
-             "conf_status": [r.conf_status for r in readings],
-             "obs_flags": [r.flags for r in readings],
-             "caveats": [";".join(r.caveats) for r in readings],
-             "problem": [r.problem for r in readings],
-             "rule": [r.rule for r in readings],
-             "exclude": [r.exclude for r in readings]}
+    texts: dict[str, list[str | None]] = {
+        "obs_status": [r.obs_status for r in readings],
+        "conf_status": [r.conf_status for r in readings],
+        "obs_flags": [r.flags for r in readings],
+        "caveats": [";".join(r.caveats) for r in readings],
+        "problem": [r.problem for r in readings],
+        "rule": [r.rule for r in readings],
+        "exclude": [r.exclude for r in readings]}
     out = pd.DataFrame({"value": values_of[take] if len(take) else np.zeros(0)},
                        index=raw.index)
     for name, column in texts.items():
