@@ -85,6 +85,71 @@ def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Ser
         pd.Index(cats, dtype="str"))), index=index)
 
 
+def distinct(series: pd.Series) -> tuple[Any, list[str]]:
+    """Each row's number among the distinct texts of *series*, and those texts in order
+    of first appearance (a missing value reads as ""), as ``pd.factorize`` gives them.
+
+    A categorical column is read through its codes: only the categories in use, never
+    a string per row.
+
+    >>> import pandas as pd
+    >>> codes, texts = distinct(pd.Series(pd.Categorical(["b", None, "a", "b"],
+    ...                                                  categories=["z", "a", "b"])))
+    >>> codes.tolist(), texts
+    ([0, 1, 2, 0], ['b', '', 'a'])
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(series.fillna("").astype("str"), use_na_sentinel=False)
+        return np.asarray(codes), [str(u) for u in uniques]
+    cats = [str(c) for c in series.cat.categories]
+    codes = series.cat.codes.to_numpy().astype(np.intp)
+    missing = codes < 0
+    if missing.any():
+        if "" not in cats:
+            cats.append("")
+        codes[missing] = cats.index("")
+    first = np.full(len(cats), len(codes), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes), dtype=np.intp)[::-1]  # first row of each
+    order = np.argsort(first, kind="stable")[: int((first < len(codes)).sum())]
+    number = np.full(len(cats), -1, dtype=np.intp)
+    number[order] = np.arange(len(order), dtype=np.intp)
+    return number[codes], [cats[i] for i in order]
+
+
+def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> Any:
+    """One integer per row, equal exactly where the rows are equal in *columns* (a missing
+    value equals a missing value, as in ``DataFrame.duplicated``). Categorical columns
+    are read through their codes.
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"a": pd.Categorical(["x", "y", "x", None]), "b": [1, 2, 1, 3]})
+    >>> row_keys(frame, ["a", "b"]).tolist()
+    [0, 1, 0, 2]
+    """
+    import numpy as np
+    import pandas as pd
+
+    combined = np.zeros(len(frame), dtype=np.int64)
+    bound = 1  # combined < bound
+    for name in columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy().astype(np.int64) + 1  # missing is 0
+            size = len(column.cat.categories) + 1
+        else:
+            found, uniques = pd.factorize(column, use_na_sentinel=False)
+            codes, size = np.asarray(found, dtype=np.int64), max(len(uniques), 1)
+        if bound * size >= 2**62:  # renumbered before it could overflow
+            combined, seen = pd.factorize(combined)
+            bound = max(len(seen), 1)
+        combined = combined * size + codes
+        bound *= size
+    return pd.factorize(combined)[0]
+
+
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
     """*frame* with its categorical code columns as ``str``: the analysis steps edit
     and combine codes freely, and give canonical dtypes back with ``schema.conform``."""

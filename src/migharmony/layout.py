@@ -67,12 +67,29 @@ def text(value: Any) -> str:
 def _as_text(series: pd.Series) -> pd.Series:
     import pandas as pd
 
+    if isinstance(series.dtype, pd.CategoricalDtype):  # a categorical grid: texts already
+        if not series.hasnans:
+            return series
+        if "" not in series.cat.categories:
+            series = series.cat.add_categories([""])
+        return series.fillna("")
     if series.dtype == object:
         uniques, codes = _factorize(series)
         texts = pd.array([text(u) for u in uniques], dtype="str")
         return pd.Series(texts.take(codes) if len(codes) else texts[:0], index=series.index,
                          dtype="str").fillna("")
     return series.astype("str").fillna("")
+
+
+def _nonblank(series: pd.Series) -> Any:
+    """True where a text column (see :func:`_as_text`) holds more than spaces, as numpy."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):  # tested once per distinct text
+        filled = np.asarray(series.cat.categories.str.strip() != "", dtype=bool)
+        return filled[series.cat.codes.to_numpy()]
+    return (series.str.strip() != "").to_numpy(dtype=bool)
 
 
 def _factorize(series: pd.Series) -> tuple[list[Any], Any]:
@@ -160,8 +177,8 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     # Rows that are blank in every column the crosswalk uses hold no data cell.
     used = sorted({*value_cols, *named.values()})
     used_text = {c: _as_text(block[c]) for c in used if c < width}
-    nonblank = pd.concat([t.str.strip() != "" for t in used_text.values()], axis=1).any(axis=1)
-    keep = nonblank.to_numpy()
+    keep = np.logical_or.reduce([_nonblank(t) for t in used_text.values()]) if used_text \
+        else np.zeros(len(block), dtype=bool)
     block_rows = block.index[keep]
     every = bool(keep.all())  # a long table: no blank row, no row to drop
 
@@ -175,10 +192,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
-    letters = pd.Series([column_letter(c) for c in value_cols], dtype="str")
-    prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
-    frame["_ref"] = (prefix + letters.iloc[np.tile(np.arange(n_cols), len(block_rows))]
-                     .reset_index(drop=True) + pd.Series(rows, dtype="str"))
+    frame["_ref"] = _refs(grid, value_cols, rows)
     # Row texts repeated over the value columns: a take of the Arrow strings, never a
     # round trip through a numpy object array.
     repeat = None if n_cols == 1 else np.repeat(np.arange(len(row_frame)), n_cols)
@@ -200,6 +214,24 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     kept = frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame
     return Cells(frame=kept, excluded=excluded,
                  header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
+
+
+def _refs(grid: Grid, value_cols: list[int], rows: Any) -> Any:
+    """``Table 1!L81`` for each cell (row-major), joined by Arrow: no Python string per cell."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
+    heads = pa.array([prefix + column_letter(c) for c in value_cols], pa.string())
+    if len(value_cols) == 1:
+        head: Any = heads[0]
+    else:
+        head = heads.take(pa.array(np.tile(np.arange(len(value_cols)),
+                                           len(rows) // max(len(value_cols), 1))))
+    numbers = pa.array(np.asarray(rows, dtype=np.int64)).cast(pa.string())
+    return pd.array(pc.binary_join_element_wise(head, numbers, ""), dtype="str")
 
 
 def _data_rows(grid: Grid, read: Any, header_rows: list[int], hxl_row: int | None,
@@ -233,14 +265,20 @@ def _stacked_values(cells: pd.DataFrame, block: pd.DataFrame, block_rows: pd.Ind
     import pandas as pd
 
     n_cols = len(value_cols)
+    n_block = len(block_rows)
+    order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
+    if n_cols and all(isinstance(cells[c].dtype, pd.CategoricalDtype) for c in value_cols):
+        # A categorical grid: the codes interleaved, the distinct texts once.
+        parts = [(block[c] if keep is None else block[c][keep]).array for c in value_cols]
+        if n_cols == 1:
+            return parts[0]
+        return pd.api.types.union_categoricals(parts).take(order)
     if n_cols and all(pd.api.types.is_string_dtype(cells[c].dtype) and cells[c].dtype != object
                       for c in value_cols):
         # Text tables: the value columns stay Arrow strings, interleaved row by row by one
         # take (a round trip through a numpy object array cost a Python string per cell).
         stacked = pd.concat([block[c] if keep is None else block[c][keep] for c in value_cols],
                             ignore_index=True).array
-        n_block = len(block_rows)
-        order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
         return stacked if n_cols == 1 else stacked.take(order)
     if not n_cols:
         return np.empty(0, dtype=object)

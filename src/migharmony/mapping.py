@@ -94,16 +94,18 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
     """Codes of *dim* for each label in *labels* (see the module docstring for the order)."""
     import pandas as pd
 
+    from ._frames import distinct
+
     spec = crosswalk.dimensions().get(dim, {})
-    labels = labels.fillna("").astype("str")
     uses_dates = any("valid_from" in r or "valid_to" in r for r in spec.get("regex", []))
     if uses_dates and periods is not None:
-        keys = pd.MultiIndex.from_arrays([labels, periods.fillna("").astype("str")])
+        keys = pd.MultiIndex.from_arrays([labels.astype("str").fillna(""),
+                                          periods.astype("str").fillna("")])
         codes_idx, uniques = pd.factorize(keys)
         pairs = [(str(a), str(b)) for a, b in uniques]
     else:
-        codes_idx, uniques = pd.factorize(labels, use_na_sentinel=False)
-        pairs = [(str(u), "") for u in uniques]
+        codes_idx, texts = distinct(labels)
+        pairs = [(t, "") for t in texts]
 
     explicit = {normalise_label(k): v for k, v in spec.get("map", {}).items()}
     vocabulary = _vocabulary_of(dim, spec)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frames import constant_codes, join_caveats
+from ._frames import constant_codes, join_caveats, row_keys
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -175,7 +175,11 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
                          max_rows=read.get("max_rows"), max_bytes=read.get("max_bytes"),
-                         max_columns=read.get("max_columns"))
+                         max_columns=read.get("max_columns"),
+                         # Codes are few, rows are many: the layout reads a categorical
+                         # grid; records and unescaped formulas want plain text.
+                         categorical=make_cells is cells_from_grid
+                         and not read.get("unescape_formulas"))
         if read.get("unescape_formulas"):
             from .emit import unneutralise
 
@@ -299,7 +303,8 @@ def _rejected_frame(cells: pd.DataFrame, cw: Crosswalk, reason: pd.Series,
         "source_id": pd.Series(cw.id, index=cells.index, dtype="str"),
         "source_ref": cells["_ref"].astype("str") if len(cells) else
         pd.Series(dtype="str"),
-        "source_value": _as_text(cells["_raw"]) if len(cells) else pd.Series(dtype="str"),
+        "source_value": _as_text(cells["_raw"]).astype("str") if len(cells) else
+        pd.Series(dtype="str"),
         "rule": rule.astype("str"),
         "reason": reason.astype("str"),
         "context": context.astype("str"),
@@ -676,12 +681,15 @@ def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
     from .errors import Problem
 
     key = schema.key(data)
-    dup = data.duplicated(key, keep=False)
+    # Duplicates among integer row keys (categorical codes), not among tuples of texts.
+    keys = pd.Series(row_keys(data, key), index=data.index)
+    dup = keys.duplicated(keep=False)
     if not dup.any():
         return data
-    groups = data.loc[dup].groupby(key, sort=False, dropna=False)["source_ref"].agg(list)
+    groups = data.loc[dup].groupby(key, sort=False, dropna=False,
+                                   observed=True)["source_ref"].agg(list)
     if on_collision == "reject":
-        later = data.duplicated(key, keep="first")
+        later = keys.duplicated(keep="first")
         first_ref = data.loc[dup & ~later].set_index(key)["source_ref"]
         extra = data.loc[later]
         firsts = [first_ref.loc[tuple(r)] for r in extra[key].itertuples(index=False)]

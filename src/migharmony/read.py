@@ -15,6 +15,7 @@ BOM, else Windows-1252/Latin-1), delimiter sniffed.
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -85,12 +86,17 @@ def column_index(letters: str) -> int:
 def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None = None,
               encoding: str | None = None, delimiter: str | None = None,
               max_rows: int | None = None, max_bytes: int | None = None,
-              max_columns: int | None = None) -> Grid:
+              max_columns: int | None = None, categorical: bool = False) -> Grid:
     """Read one sheet of a workbook, or a text file, into a :class:`Grid`.
 
     *max_rows* and *max_bytes* (decompressed size of an xlsx) bound what is read;
     they default to :data:`MAX_ROWS` and :data:`MAX_UNZIPPED_BYTES`, looked up at
     call time so that a program may raise them for every call.
+
+    With ``categorical=True`` a regular UTF-8 text table (every line as wide as the
+    first) may come back with categorical columns: the same texts, each distinct text
+    stored once (Arrow's CSV reader, dictionary-encoded). Other text tables and
+    workbooks come back as without it, so a caller must accept both.
     """
     max_rows = MAX_ROWS if max_rows is None else int(max_rows)
     max_bytes = MAX_UNZIPPED_BYTES if max_bytes is None else int(max_bytes)
@@ -104,7 +110,7 @@ def read_grid(path: str | Path, *, format: str = "auto", sheet: str | int | None
     if kind == "xls":
         return _read_xls(path, sheet, max_rows)
     if kind == "csv":
-        return _read_text(path, encoding, delimiter, max_rows, max_columns)
+        return _read_text(path, encoding, delimiter, max_rows, max_columns, categorical)
     raise ReadError(f"{path}: cannot read format '{kind}' as a table grid")
 
 
@@ -372,8 +378,52 @@ def _widest_exact(path: Path, encoding: str, delimiter: str) -> int:
     return widest
 
 
+def _read_regular(path: Path, delimiter: str, width: int, max_rows: int) -> pd.DataFrame | None:
+    """A regular UTF-8 table (BOM or not) as categorical columns (Arrow's CSV reader), or None.
+
+    None, and the general reader takes over, whenever Arrow does not read the file
+    exactly as the general reader would: a line wider or narrower than the first
+    (titles, notes, blank lines), a first line narrower than the widest of the sample,
+    bytes that are not UTF-8. Beyond *max_rows* rows the table is refused, having read
+    at most one block more.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True,
+                                           block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": text for i in range(width)}, null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if len(reader.schema) != width or any(f.type != text for f in reader.schema):
+            return None
+        batches, n_rows = [], 0
+        for batch in reader:
+            batches.append(batch)
+            n_rows += batch.num_rows
+            if n_rows > max_rows:
+                raise ReadError(f"{path}: more than {max_rows:,} rows; pass a larger max_rows")
+        table = pa.Table.from_batches(batches, schema=reader.schema)
+    except ReadError:
+        raise
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    cells: pd.DataFrame = table.to_pandas()
+    del table, batches
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    cells.columns = pd.RangeIndex(width)
+    return cells
+
+
 def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int,
-               max_columns: int = MAX_COLUMNS) -> Grid:
+               max_columns: int = MAX_COLUMNS, categorical: bool = False) -> Grid:
     import pandas as pd
 
     with path.open("rb") as handle:
@@ -386,6 +436,25 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
     except LookupError:
         raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     delim = delimiter or sniff_delimiter(head)
+    # Title or note lines above and below the table have fewer fields than the table:
+    # read as many columns as the widest line of the sample, not of the first line.
+    # The sample's lines, quoted line breaks honoured; a line cut by the sample's end
+    # is left out (the whole file when it fits in the sample).
+    whole = len(sample) < 1 << 16
+    lines = head if whole else head[: max(head.rfind("\n"), 0)]
+    try:
+        width = max((len(row) for row in csv.reader(io.StringIO(lines, newline=""),
+                                                     delimiter=delim) if len(delim) == 1),
+                    default=0)
+    except csv.Error:
+        width = 0
+    if categorical and enc in ("utf-8", "utf-8-sig") and 1 < width <= max_columns \
+            and len(delim) == 1 and delim not in "\"\r\n":
+        # Every line as wide as the first, which is no wider than max_columns.
+        fast = _read_regular(path, delim, width, max_rows)
+        if fast is not None:
+            return Grid(cells=fast, sheet=None, kind="csv", path=str(path),
+                        details={"encoding": enc, "delimiter": delim})
     # A line with a million separators would make a million columns (minutes of work
     # for pandas); count first, and count exactly (quotes honoured) only when needed.
     try:
@@ -397,14 +466,6 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
                             "if you trust the file")
     except LookupError:
         raise ReadError(f"{path}: unknown encoding '{enc}'") from None
-    # Title or note lines above and below the table have fewer fields than the table:
-    # read as many columns as the widest line of the sample, not of the first line.
-    try:
-        width = max((len(row) for row in csv.reader(head.splitlines()[:-1] or [""],
-                                                     delimiter=delim) if len(delim) == 1),
-                    default=0)
-    except csv.Error:
-        width = 0
     names = list(range(width)) if width > 1 else None
     try:
         cells = pd.read_csv(path, sep=delim, header=None, names=names, dtype="str",

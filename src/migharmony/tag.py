@@ -51,6 +51,8 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     import numpy as np
     import pandas as pd
 
+    from ._frames import distinct
+
     n = len(cells)
     # Columns are allocated when a rule first writes them: most crosswalks set few.
     arrays: dict[str, Any] = {}
@@ -63,8 +65,7 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     for i, rule in enumerate(crosswalk.data.get("rows", [])):
         table = _rule_table(rule, i)
         otherwise = rule.get("otherwise")
-        labels = cells[rule["from"]].fillna("").astype("str")
-        codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+        codes, uniques = distinct(cells[rule["from"]])
         for u, label in enumerate(uniques):
             rows = codes == u
             setting = table.get(normalise_label(str(label)), otherwise)
@@ -93,8 +94,7 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     spec = crosswalk.section("notes")
     if spec:
         code = spec.get("caveat", "source-note")
-        labels = cells[spec["from"]].fillna("").astype("str")
-        codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+        codes, uniques = distinct(cells[spec["from"]])
         for u, label in enumerate(uniques):
             keys = [k for k in re.split(r"[\s,;]+", str(label).strip()) if k]
             keys = [k[:-2] if k.endswith(".0") else k for k in keys]

@@ -53,9 +53,12 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
     Columns: ``source_ref``, ``column``, ``rule``, ``value`` (the cell's text in that
     column) and ``reason``; the index is the cell's index in *cells*.
     """
+    import numpy as np
     import pandas as pd
     import pandera.errors as pe
     import pandera.pandas as pa
+
+    from .layout import _as_text
 
     if not checks or cells.empty:
         return _empty()
@@ -78,14 +81,21 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
         cases = cases[cases["index"].notna()]
         order = {f"{i}:{c.column}": i for i, c in enumerate(checks)}
         idx = cases["index"].to_numpy()
-        which = [order[str(c)] for c in cases["column"]]
+        which = cases["column"].astype("str").map(order).to_numpy(dtype=np.intp)
+        value = np.full(len(idx), "", dtype=object)
+        reason = np.full(len(idx), None, dtype=object)
+        for w in np.unique(which):  # a column of failures per check, never a cell at a time
+            at, check = which == w, checks[w]
+            if check.column in cells:
+                value[at] = _as_text(cells[check.column].reindex(idx[at])).astype(
+                    "str").to_numpy(dtype=object)
+            reason[at] = check.reason.reindex(idx[at]).to_numpy(dtype=object)
         out = pd.DataFrame({
             "source_ref": cells["_ref"].reindex(idx).astype("str").to_numpy(),
-            "column": [checks[w].column for w in which],
-            "rule": [checks[w].rule for w in which],
-            "value": [_text(cells.at[i, checks[w].column]) if checks[w].column in cells
-                      else "" for i, w in zip(idx, which, strict=True)],
-            "reason": [checks[w].reason.get(i) for i, w in zip(idx, which, strict=True)],
+            "column": np.array([c.column for c in checks], dtype=object)[which],
+            "rule": np.array([c.rule for c in checks], dtype=object)[which],
+            "value": value,
+            "reason": reason,
             "_order": which,
         }, index=pd.Index(idx, name=None))
         out = out.sort_index(kind="stable").sort_values("_order", kind="stable")
@@ -100,12 +110,6 @@ def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, p
     first = problems[~problems.index.duplicated(keep="first")]
     return (first["reason"].reindex(index).astype("str"),
             first["rule"].reindex(index).astype("str"))
-
-
-def _text(value: object) -> str:
-    from .layout import text
-
-    return text(value)
 
 
 def _empty() -> pd.DataFrame:

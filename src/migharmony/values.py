@@ -192,7 +192,13 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
 
     if precedence is None:
         precedence = _precedence()
-    if extra_flags is None and pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+    if extra_flags is None and isinstance(raw.dtype, pd.CategoricalDtype):
+        # A categorical grid (read.read_grid(categorical=True)): its distinct texts only.
+        from ._frames import distinct
+
+        codes, distinct_texts = distinct(raw)
+        uniques = np.array(distinct_texts, dtype=object)
+    elif extra_flags is None and pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
         # Text (Arrow strings): factorized as they are, no Python object per row.
         codes, found = pd.factorize(raw, use_na_sentinel=False)
         uniques = found.to_numpy(dtype=object)

@@ -1,0 +1,167 @@
+"""The categorical text reader (``read_grid(categorical=True)``) reads exactly what the
+general reader reads, and harmonize gives the same result through either."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import migharmony
+from migharmony import read, schema
+from migharmony.errors import ReadError
+from migharmony.read import read_grid
+
+DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
+
+# Texts as producers write them: separators, quotes, line breaks inside quoted fields,
+# spaces, symbols, accents, empty fields.
+FIELD = st.text(alphabet=st.sampled_from(list('ab1 ,;"\n\r\t.-~*éÔ')), max_size=6)
+
+
+def texts(grid: read.Grid) -> list[list[str]]:
+    """Every cell of *grid* as text, whatever its dtype."""
+    cells = grid.cells
+    return [[("" if pd.isna(v) else str(v)) for v in cells[c]] for c in cells.columns]
+
+
+def is_categorical(grid: read.Grid) -> bool:
+    return all(isinstance(grid.cells[c].dtype, pd.CategoricalDtype) for c in grid.cells)
+
+
+def write(path: Path, table: list[list[str]], newline: str = "\n", bom: bool = False) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=newline).writerows(table)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(width=st.integers(2, 5), data=st.data(), newline=st.sampled_from(["\n", "\r\n"]),
+       bom=st.booleans())
+def test_same_cells_as_the_general_reader(tmp_path: Path, width: int, data: st.DataObject,
+                                          newline: str, bom: bool) -> None:
+    table = data.draw(st.lists(st.lists(FIELD, min_size=width, max_size=width),
+                               min_size=1, max_size=8))
+    if newline == "\n":  # the csv module quotes a lone '\r' only with '\r\n' line ends
+        table = [[field.replace("\r", "") for field in row] for row in table]
+    path = write(tmp_path / "t.csv", table, newline, bom)
+    fast = read_grid(path, delimiter=",", categorical=True)
+    columns = [list(column) for column in zip(*table, strict=True)]
+    assert texts(fast) == columns  # exactly the table written
+    assert list(fast.cells.index) == list(range(1, len(table) + 1))
+    try:
+        plain = read_grid(path, delimiter=",")
+    except ReadError:  # the general reader gives up on a few odd tables ('"\r",')
+        event("general reader refused")
+        return
+    assert texts(plain) == columns
+    assert fast.details == plain.details
+
+
+def test_a_regular_table_is_read_as_categories(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", [["Area", "Sex", "Value"], ["Mali", "F", "1"],
+                                      ["Mali", "M", "2 p"]])
+    grid = read_grid(path, categorical=True)
+    assert is_categorical(grid)
+    assert list(grid.cells[0].cat.categories) == ["Area", "Mali"]
+    assert not is_categorical(read_grid(path))  # only when asked
+
+
+@pytest.mark.parametrize("content", [
+    b"Table 1: stocks\nArea,Value\nMali,1\n",  # a title line above the table
+    b"Area,Value\nMali,1\n\nNote: provisional\n",  # a blank line and a note below
+    b"Area,Value\nMali,1,extra\n",  # a wider line
+    b"Area,Value\n" + b"Mali,1\n" * 20_000 + b"C\xf4te d'Ivoire,2\n",  # not UTF-8 after 64 kB
+])
+def test_irregular_tables_go_to_the_general_reader(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(content)
+    try:
+        plain = texts(read_grid(path))
+    except ReadError as exc:
+        with pytest.raises(ReadError, match=str(exc).split(":")[-1][:20]):
+            read_grid(path, categorical=True)
+        return
+    grid = read_grid(path, categorical=True)
+    assert not is_categorical(grid)
+    assert texts(grid) == plain
+
+
+def test_row_bound_applies(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.csv", [["Area", "Value"]] + [["Mali", str(i)] for i in range(50)])
+    with pytest.raises(ReadError, match="max_rows"):
+        read_grid(path, categorical=True, max_rows=50)
+    assert len(read_grid(path, categorical=True, max_rows=51).cells) == 51
+
+
+@pytest.mark.parametrize(("source", "crosswalk"), [
+    (DATA / "unhcr_hdx_demographics.csv", "unhcr-hdx-demographics"),
+    (DATA / "idmc_hdx_idps_download-displacement-data.csv", "idmc-hdx-displacement"),
+])
+def test_harmonize_gives_the_same_result_through_either_reader(
+        monkeypatch: pytest.MonkeyPatch, source: Path, crosswalk: str) -> None:
+    regular = read._read_regular
+    grids: list[pd.DataFrame | None] = []
+
+    def spy(*args: object) -> pd.DataFrame | None:
+        grids.append(regular(*args))  # type: ignore[arg-type]
+        return grids[-1]
+
+    monkeypatch.setattr(read, "_read_regular", spy)
+    fast = migharmony.harmonize(source, crosswalk)
+    assert len(grids) == 1 and grids[0] is not None  # the categorical reader was used
+    monkeypatch.setattr(read, "_read_regular", lambda *args: None)
+    plain = migharmony.harmonize(source, crosswalk)
+    assert len(fast.data) > 0
+    pd.testing.assert_frame_equal(schema.as_text(fast.data), schema.as_text(plain.data))
+    pd.testing.assert_frame_equal(fast.rejected, plain.rejected)
+    pd.testing.assert_frame_equal(fast.cell_problems, plain.cell_problems)
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", " c", "Mali"])),
+                max_size=30), st.booleans())
+def test_distinct_through_codes_equals_factorize(values: list[str | None],
+                                                 categorical: bool) -> None:
+    from migharmony._frames import distinct
+
+    plain = pd.Series(values, dtype="str")
+    series = plain.astype(pd.CategoricalDtype(["z", "", "Mali", "b", "a", " c"])) \
+        if categorical else plain
+    codes, found = distinct(series)
+    expected_codes, expected = pd.factorize(plain.fillna(""), use_na_sentinel=False)
+    assert found == list(expected)
+    assert codes.tolist() == expected_codes.tolist()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["x", "y", None]), st.sampled_from(["1", "2"]),
+                          st.integers(0, 2)), max_size=30))
+def test_row_keys_tell_rows_apart_exactly_as_duplicated(rows: list[tuple]) -> None:
+    from migharmony._frames import row_keys
+
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"])
+    frame["a"] = frame["a"].astype("category")
+    frame["b"] = frame["b"].astype("str")
+    keys = pd.Series(row_keys(frame, ["a", "b", "c"]))
+    assert keys.duplicated(keep=False).tolist() == \
+        frame.duplicated(["a", "b", "c"], keep=False).tolist()
+    assert keys.duplicated().tolist() == frame.duplicated(["a", "b", "c"]).tolist()
+
+
+def test_row_keys_renumber_before_overflowing() -> None:
+    import numpy as np
+
+    from migharmony._frames import row_keys
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({f"c{i}": rng.integers(0, 9_000, 20_000) for i in range(6)})
+    frame = pd.concat([frame, frame.iloc[::97]], ignore_index=True)  # some repeated rows
+    keys = pd.Series(row_keys(frame, list(frame.columns)))
+    assert (keys.duplicated(keep=False) == frame.duplicated(keep=False)).all()
+    assert keys.duplicated().sum() == frame.duplicated().sum() > 0
