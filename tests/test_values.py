@@ -78,3 +78,30 @@ def test_thousands_separators_round_trip(n: int) -> None:
     for sep, decimal in ((",", "."), (".", ","), (" ", "."), ("\u00a0", ",")):
         text = f"{n:,}".replace(",", sep)
         assert parse_one(text, decimal=decimal).value == float(n)
+
+
+RAW = st.one_of(
+    st.integers(0, 10**16).map(str),  # plain digits (16 digits: beyond the batch reading)
+    st.text(alphabet="0123456789 .,-pe~:c\u00a0", max_size=8),
+    st.sampled_from(["..", ":", "~", "0", "007", "1 234", "12 p", ""]),
+    st.none(), st.integers(-5, 5))
+
+
+@given(st.lists(RAW, max_size=25), st.sampled_from([".", ","]), st.booleans(),
+       st.booleans())
+def test_vectorised_parse_equals_one_by_one_everywhere(values: list[object], decimal: str,
+                                                       categorical: bool,
+                                                       zero_symbol: bool) -> None:
+    symbols = {**SYMBOLS, "0": {"obs_status": "N", "value": 0}} if zero_symbol else SYMBOLS
+    texts = [v for v in values if isinstance(v, str)]
+    raw = pd.Series(texts, dtype="category") if categorical else pd.Series(values,
+                                                                           dtype=object)
+    out = parse(raw, symbols=symbols, flags=FLAGS, decimal=decimal)
+    for i, value in enumerate(raw):
+        one = parse_one(value, symbols=symbols, flags=FLAGS, decimal=decimal)
+        got = out["value"].iloc[i]
+        assert (pd.isna(got) and one.value is None) or got == one.value
+        row = out.iloc[i]
+        assert (row["obs_status"], row["obs_flags"], row["caveats"]) == \
+            (one.obs_status, one.flags, ";".join(one.caveats))
+        assert (row["rule"] if pd.notna(row["rule"]) else "") == one.rule

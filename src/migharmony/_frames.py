@@ -60,8 +60,12 @@ def constant_codes(value: str | None, index: pd.Index) -> pd.Series:
     ['F', 'F']
     """
     import numpy as np
+    import pandas as pd
 
-    return codes_of([value], np.zeros(len(index), dtype=np.intp), index)
+    cats = pd.Index([] if value is None else [value], dtype="str")
+    codes = np.full(len(index), -1 if value is None else 0, dtype=np.int8)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats)),
+                     index=index)
 
 
 def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Series:
@@ -111,18 +115,17 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
         if "" not in cats:
             cats.append("")
         codes[missing] = cats.index("")
-    first = np.full(len(cats), len(codes), dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes), dtype=np.intp)[::-1]  # first row of each
-    order = np.argsort(first, kind="stable")[: int((first < len(codes)).sum())]
+    order = pd.unique(codes)  # the categories in use, in order of first appearance
     number = np.full(len(cats), -1, dtype=np.intp)
     number[order] = np.arange(len(order), dtype=np.intp)
     return number[codes], [cats[i] for i in order]
 
 
-def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> Any:
+def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True) -> Any:
     """One integer per row, equal exactly where the rows are equal in *columns* (a missing
     value equals a missing value, as in ``DataFrame.duplicated``). Categorical columns
-    are read through their codes.
+    are read through their codes. The keys are 0, 1, 2... in order of first appearance,
+    or with ``dense=False`` any integers (one hashing pass fewer).
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"a": pd.Categorical(["x", "y", "x", None]), "b": [1, 2, 1, 3]})
@@ -147,7 +150,7 @@ def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> Any:
             bound = max(len(seen), 1)
         combined = combined * size + codes
         bound *= size
-    return pd.factorize(combined)[0]
+    return pd.factorize(combined)[0] if dense else combined
 
 
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -158,9 +161,11 @@ def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
     cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
     if not cats:
         return frame
+    from .schema import decode
+
     out = frame.copy(deep=False)
     for name in cats:
-        out[name] = out[name].astype("str")
+        out[name] = decode(out[name])
     out.attrs = dict(frame.attrs)
     return out
 
@@ -191,23 +196,17 @@ def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
     if not columns:
         raise ValueError("join_caveats needs at least one column")
     index = columns[0].index
-    combined = np.zeros(len(index), dtype=np.int64)
-    part_values, part_codes = [], []
-    for column in columns:
-        codes, uniques = pd.factorize(column.reindex(index), use_na_sentinel=True)
-        # A missing value (code -1) reads as the trailing "".
-        part_values.append(["" if pd.isna(u) else str(u) for u in uniques] + [""])
-        part_codes.append(codes)
-        # Refactorized at each step, so the combined code stays below the row count.
-        combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
-    n_combos = int(combined.max()) + 1 if len(combined) else 0
-    first = np.full(n_combos, -1, dtype=np.int64)
-    first[combined[::-1]] = np.arange(len(combined))[::-1]  # first row of each combination
+    parts = pd.DataFrame({i: column if column.index.equals(index) else column.reindex(index)
+                          for i, column in enumerate(columns)}, index=index)
+    combined = row_keys(parts, list(parts.columns))  # categoricals through their codes
+    # The first row of each combination (numbered in order of first appearance).
+    first = np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())
     clean = []
-    for row in first:
+    for row in first.tolist():
         seen: list[str] = []
-        for codes, values in zip(part_codes, part_values, strict=True):
-            for code in values[codes[row]].split(CAVEAT_SEP):
+        for i in range(len(columns)):
+            value: Any = parts[i].iat[row]
+            for code in ("" if pd.isna(value) else str(value)).split(CAVEAT_SEP):
                 if code and code not in seen:
                     seen.append(code)
         clean.append(CAVEAT_SEP.join(sorted(seen) if sort else seen))

@@ -188,7 +188,7 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     excluded_rows, reasons = _excluded_rows(crosswalk, row_frame)
 
     n_cols = len(value_cols)
-    rows = np.repeat(block_rows.to_numpy(), n_cols)
+    rows = block_rows.to_numpy() if n_cols == 1 else np.repeat(block_rows.to_numpy(), n_cols)
     cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
@@ -266,7 +266,9 @@ def _stacked_values(cells: pd.DataFrame, block: pd.DataFrame, block_rows: pd.Ind
 
     n_cols = len(value_cols)
     n_block = len(block_rows)
-    order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
+    # Row-major order of the stacked columns (needed only with several value columns).
+    order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel() \
+        if n_cols > 1 else np.arange(n_block)
     if n_cols and all(isinstance(cells[c].dtype, pd.CategoricalDtype) for c in value_cols):
         # A categorical grid: the codes interleaved, the distinct texts once.
         parts = [(block[c] if keep is None else block[c][keep]).array for c in value_cols]

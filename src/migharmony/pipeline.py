@@ -682,7 +682,7 @@ def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
 
     key = schema.key(data)
     # Duplicates among integer row keys (categorical codes), not among tuples of texts.
-    keys = pd.Series(row_keys(data, key), index=data.index)
+    keys = pd.Series(row_keys(data, key, dense=False), index=data.index)
     dup = keys.duplicated(keep=False)
     if not dup.any():
         return data

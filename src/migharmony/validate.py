@@ -107,9 +107,26 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
 
 def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
     """The first problem's reason and rule for each cell of *index* (NA where none)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
     first = problems[~problems.index.duplicated(keep="first")]
-    return (first["reason"].reindex(index).astype("str"),
-            first["rule"].reindex(index).astype("str"))
+    if not index.is_unique:
+        return (first["reason"].reindex(index).astype("str"),
+                first["rule"].reindex(index).astype("str"))
+    # Each cell's row among the (few) first problems, then one Arrow take per column.
+    where = np.full(len(index), -1, dtype=np.int64)
+    found = index.get_indexer(first.index)
+    where[found[found >= 0]] = np.flatnonzero(found >= 0)
+    take = pa.array(where, mask=where < 0)
+
+    def spread(column: str) -> pd.Series:
+        texts = pa.array(first[column].astype("str").to_numpy(dtype=object), pa.string(),
+                         from_pandas=True)
+        return pd.Series(pd.array(texts.take(take), dtype="str"), index=index)
+
+    return spread("reason"), spread("rule")
 
 
 def _empty() -> pd.DataFrame:

@@ -211,12 +211,21 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
             values[has] = [f"{v if v is not None else ''} {f}".strip()
                            for v, f in zip(values[has], extra[has], strict=True)]
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    readings = [parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
-                          thousands=thousands, precedence=precedence) for u in uniques]
+    # Plain digits ("1234") read the same in every convention: converted together;
+    # the other distinct values are read one by one.
+    plain = _plain_digits(uniques, symbols or {})
+    plain_reading = Parsed()
+    readings = [plain_reading if is_plain else
+                parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
+                          thousands=thousands, precedence=precedence)
+                for u, is_plain in zip(uniques, plain, strict=True)]
     from ._frames import codes_of
 
     take = np.asarray(codes, dtype=np.intp)
     values_of = np.array([np.nan if r.value is None else r.value for r in readings], float)
+    if plain.any():
+        values_of[plain] = pd.to_numeric(pd.Series(uniques[plain], dtype="str")).to_numpy(
+            dtype=float)
     # Texts as categoricals: the readings of the distinct values, one small integer per row.
     texts: dict[str, list[str | None]] = {
         "obs_status": [r.obs_status for r in readings],
@@ -231,6 +240,22 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
     for name, column in texts.items():
         out[name] = codes_of(column, take, raw.index)
     return out
+
+
+def _plain_digits(uniques: Any, symbols: Mapping[str, Any]) -> Any:
+    """True for the texts made of 1 to 15 digits only (and not declared as symbols)."""
+    import numpy as np
+    import pandas as pd
+
+    texts = pd.Series(uniques, dtype=object)
+    is_text = np.array([isinstance(t, str) for t in uniques], dtype=bool)
+    plain = np.zeros(len(texts), dtype=bool)
+    if is_text.any():
+        plain[is_text] = pd.Series(texts[is_text], dtype="str").str.fullmatch(
+            r"[0-9]{1,15}").to_numpy(dtype=bool)
+    if symbols and plain.any():
+        plain &= ~texts.isin(list(symbols)).to_numpy()
+    return plain
 
 
 def _precedence() -> dict[str, int]:
