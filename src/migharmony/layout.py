@@ -224,14 +224,15 @@ def _refs(grid: Grid, value_cols: list[int], rows: Any) -> Any:
     import pyarrow.compute as pc
 
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
-    heads = pa.array([prefix + column_letter(c) for c in value_cols], pa.string())
+    heads = pa.array([prefix + column_letter(c) for c in value_cols], pa.large_string())
     if len(value_cols) == 1:
         head: Any = heads[0]
     else:
         head = heads.take(pa.array(np.tile(np.arange(len(value_cols)),
                                            len(rows) // max(len(value_cols), 1))))
-    numbers = pa.array(np.asarray(rows, dtype=np.int64)).cast(pa.string())
-    return pd.array(pc.binary_join_element_wise(head, numbers, ""), dtype="str")
+    numbers = pa.array(np.asarray(rows, dtype=np.int64)).cast(pa.large_string())
+    joined = pc.binary_join_element_wise(head, numbers, pa.scalar("", pa.large_string()))
+    return pd.array(joined, dtype="str")
 
 
 def _data_rows(grid: Grid, read: Any, header_rows: list[int], hxl_row: int | None,

@@ -176,7 +176,7 @@ def decode(series: pd.Series) -> pd.Series:
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return series
     codes = series.cat.codes.to_numpy().astype(np.int32)
-    cats = pa.array([str(c) for c in series.cat.categories], pa.string())
+    cats = pa.array([str(c) for c in series.cat.categories], pa.large_string())
     texts = cats.take(pa.array(codes, mask=codes < 0))
     return pd.Series(pd.array(texts, dtype=dtype(BY_NAME["time_period"])), index=series.index,
                      name=series.name)

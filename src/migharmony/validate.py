@@ -122,7 +122,7 @@ def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, p
     take = pa.array(where, mask=where < 0)
 
     def spread(column: str) -> pd.Series:
-        texts = pa.array(first[column].astype("str").to_numpy(dtype=object), pa.string(),
+        texts = pa.array(first[column].astype("str").to_numpy(dtype=object), pa.large_string(),
                          from_pandas=True)
         return pd.Series(pd.array(texts.take(take), dtype="str"), index=index)
 
