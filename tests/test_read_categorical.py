@@ -143,7 +143,7 @@ def test_distinct_through_codes_equals_factorize(values: list[str | None],
 @given(st.lists(st.tuples(st.sampled_from(["x", "y", None]), st.sampled_from(["1", "2"]),
                           st.integers(0, 2)), max_size=30))
 def test_row_keys_tell_rows_apart_exactly_as_duplicated(rows: list[tuple]) -> None:
-    from migharmony._frames import row_keys
+    from migharmony._frames import repeated, row_keys
 
     frame = pd.DataFrame(rows, columns=["a", "b", "c"])
     frame["a"] = frame["a"].astype("category")
@@ -152,12 +152,15 @@ def test_row_keys_tell_rows_apart_exactly_as_duplicated(rows: list[tuple]) -> No
     assert keys.duplicated(keep=False).tolist() == \
         frame.duplicated(["a", "b", "c"], keep=False).tolist()
     assert keys.duplicated().tolist() == frame.duplicated(["a", "b", "c"]).tolist()
+    assert sorted(set(keys)) == list(range(keys.nunique()))  # dense: 0, 1, 2...
+    assert repeated(row_keys(frame, ["a", "b", "c"], dense=False)).tolist() == \
+        frame.duplicated(["a", "b", "c"], keep=False).tolist()
 
 
 def test_row_keys_renumber_before_overflowing() -> None:
     import numpy as np
 
-    from migharmony._frames import row_keys
+    from migharmony._frames import repeated, row_keys
 
     rng = np.random.default_rng(7)
     frame = pd.DataFrame({f"c{i}": rng.integers(0, 9_000, 20_000) for i in range(6)})
@@ -165,3 +168,5 @@ def test_row_keys_renumber_before_overflowing() -> None:
     keys = pd.Series(row_keys(frame, list(frame.columns)))
     assert (keys.duplicated(keep=False) == frame.duplicated(keep=False)).all()
     assert keys.duplicated().sum() == frame.duplicated().sum() > 0
+    sparse = row_keys(frame, list(frame.columns), dense=False)
+    assert (repeated(sparse) == frame.duplicated(keep=False).to_numpy()).all()

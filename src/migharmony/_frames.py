@@ -83,7 +83,7 @@ def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Ser
     number = {c: i for i, c in enumerate(cats)}
     lookup = np.array([number.get(v, -1) if v is not None else -1 for v in values],
                       dtype=np.int32)
-    row_codes = lookup[np.asarray(take, dtype=np.intp)] if len(values) else \
+    row_codes = lookup[np.asarray(take)] if len(values) else \
         np.full(len(index), -1, dtype=np.int32)
     return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
         pd.Index(cats, dtype="str"))), index=index)
@@ -106,51 +106,89 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
     import pandas as pd
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
-        codes, uniques = pd.factorize(series.fillna("").astype("str"), use_na_sentinel=False)
-        return np.asarray(codes), [str(u) for u in uniques]
+        found, uniques = pd.factorize(series.fillna("").astype("str"), use_na_sentinel=False)
+        return np.asarray(found), [str(u) for u in uniques]
     cats = [str(c) for c in series.cat.categories]
-    codes = series.cat.codes.to_numpy().astype(np.intp)
+    codes: Any = series.cat.codes.to_numpy()  # small integers, -1 for missing
     missing = codes < 0
     if missing.any():
         if "" not in cats:
             cats.append("")
+        codes = codes.astype(np.int32)
         codes[missing] = cats.index("")
     order = pd.unique(codes)  # the categories in use, in order of first appearance
-    number = np.full(len(cats), -1, dtype=np.intp)
-    number[order] = np.arange(len(order), dtype=np.intp)
+    if len(order) == len(cats) and (order == np.arange(len(cats))).all():
+        return codes, cats  # already numbered so
+    number = np.full(len(cats), -1, dtype=np.int32)
+    number[order] = np.arange(len(order), dtype=np.int32)
     return number[codes], [cats[i] for i in order]
 
 
 def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True) -> Any:
     """One integer per row, equal exactly where the rows are equal in *columns* (a missing
     value equals a missing value, as in ``DataFrame.duplicated``). Categorical columns
-    are read through their codes. The keys are 0, 1, 2... in order of first appearance,
-    or with ``dense=False`` any integers (one hashing pass fewer).
+    are read through their codes. The keys are 0, 1, 2..., or with ``dense=False`` any
+    integers (a renumbering fewer).
 
     >>> import pandas as pd
     >>> frame = pd.DataFrame({"a": pd.Categorical(["x", "y", "x", None]), "b": [1, 2, 1, 3]})
     >>> row_keys(frame, ["a", "b"]).tolist()
-    [0, 1, 0, 2]
+    [1, 2, 1, 0]
     """
     import numpy as np
     import pandas as pd
 
-    combined = np.zeros(len(frame), dtype=np.int64)
+    n = len(frame)
+    combined = np.zeros(n, dtype=np.int64)
     bound = 1  # combined < bound
     for name in columns:
         column = frame[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy().astype(np.int64) + 1  # missing is 0
-            size = len(column.cat.categories) + 1
+            codes = column.cat.codes.to_numpy()
+            size, shift = len(column.cat.categories) + 1, 1  # missing (-1) is 0
         else:
-            found, uniques = pd.factorize(column, use_na_sentinel=False)
-            codes, size = np.asarray(found, dtype=np.int64), max(len(uniques), 1)
+            codes, uniques = pd.factorize(column, use_na_sentinel=False)
+            size, shift = max(len(uniques), 1), 0
         if bound * size >= 2**62:  # renumbered before it could overflow
-            combined, seen = pd.factorize(combined)
-            bound = max(len(seen), 1)
-        combined = combined * size + codes
+            combined, bound = _renumbered(combined, bound)
+        combined *= size  # in place: no temporary array per column
+        combined += codes
+        if shift:
+            combined += shift
         bound *= size
-    return pd.factorize(combined)[0] if dense else combined
+    return _renumbered(combined, bound)[0] if dense else combined
+
+
+def repeated(keys: Any) -> Any:
+    """True for every row whose key (an integer, see :func:`row_keys`) is not unique.
+
+    By sorting (vectorised), which is several times faster than hashing millions of keys.
+
+    >>> import numpy as np
+    >>> repeated(np.array([5, 3, 5, 9])).tolist()
+    [True, False, True, False]
+    """
+    import numpy as np
+
+    ordered = np.sort(keys)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return np.zeros(len(keys), dtype=bool)
+    return np.isin(keys, np.unique(ordered[1:][same]))
+
+
+def _renumbered(keys: Any, bound: int) -> tuple[Any, int]:
+    """*keys* (all below *bound*) as 0, 1, 2... in their order, and how many there are:
+    through a lookup table when the bound is small, else by sorting."""
+    import numpy as np
+
+    if bound <= max(4 * len(keys), 1 << 16):
+        present = np.zeros(bound, dtype=bool)
+        present[keys] = True
+        number = np.cumsum(present, dtype=np.int64) - 1
+        return number[keys], int(number[-1]) + 1 if bound else 0
+    values, inverse = np.unique(keys, return_inverse=True)
+    return inverse.astype(np.int64, copy=False), len(values)
 
 
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
@@ -197,10 +235,11 @@ def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
         raise ValueError("join_caveats needs at least one column")
     index = columns[0].index
     parts = pd.DataFrame({i: column if column.index.equals(index) else column.reindex(index)
-                          for i, column in enumerate(columns)}, index=index)
+                          for i, column in enumerate(columns)}, index=index, copy=False)
     combined = row_keys(parts, list(parts.columns))  # categoricals through their codes
-    # The first row of each combination (numbered in order of first appearance).
-    first = np.flatnonzero(~pd.Series(combined).duplicated().to_numpy())
+    # One row of each combination (every row of it has the same union).
+    first = np.zeros(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
+    first[combined] = np.arange(len(combined))
     clean = []
     for row in first.tolist():
         seen: list[str] = []

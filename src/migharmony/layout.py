@@ -184,14 +184,14 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
 
     row_frame = pd.DataFrame({name: (used_text[c] if every else used_text[c][keep])
                               if c < width else "" for name, c in named.items()},
-                             index=block_rows)
+                             index=block_rows, copy=False)
     excluded_rows, reasons = _excluded_rows(crosswalk, row_frame)
 
     n_cols = len(value_cols)
     rows = block_rows.to_numpy() if n_cols == 1 else np.repeat(block_rows.to_numpy(), n_cols)
     cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
-    frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw})
+    frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw}, copy=False)
     frame["_ref"] = _refs(grid, value_cols, rows)
     # Row texts repeated over the value columns: a take of the Arrow strings, never a
     # round trip through a numpy object array.

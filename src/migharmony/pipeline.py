@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frames import constant_codes, join_caveats, row_keys
+from ._frames import constant_codes, join_caveats, repeated, row_keys
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -461,7 +461,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
                 out[name] = setting.fillna(default) if default is not None else setting
     for name in cw.extra_dimensions():
         out[name] = columns[name]
-    result = pd.DataFrame(out, index=frame.index)
+    result = pd.DataFrame(out, index=frame.index, copy=False)
     # Symbols and flags set statuses; row rules may too (symbols win).
     status_from_value = parsed["obs_status"].where(parsed["obs_status"] != "A")
     result["obs_status"] = _fill(status_from_value, tags.settings["obs_status"]).fillna(
@@ -663,7 +663,7 @@ def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFr
     out = {}
     for name in list(frame.columns):
         out[name] = (frame.pop(name) if consume else frame[name]).array[mask]
-    return pd.DataFrame(out, index=index)
+    return pd.DataFrame(out, index=index, copy=False)
 
 
 def _fill(series: pd.Series, other: pd.Series) -> pd.Series:
@@ -682,14 +682,15 @@ def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
 
     key = schema.key(data)
     # Duplicates among integer row keys (categorical codes), not among tuples of texts.
-    keys = pd.Series(row_keys(data, key, dense=False), index=data.index)
-    dup = keys.duplicated(keep=False)
+    keys = row_keys(data, key, dense=False)
+    dup = pd.Series(repeated(keys), index=data.index)
     if not dup.any():
         return data
     groups = data.loc[dup].groupby(key, sort=False, dropna=False,
                                    observed=True)["source_ref"].agg(list)
     if on_collision == "reject":
-        later = keys.duplicated(keep="first")
+        later = pd.Series(False, index=data.index)
+        later[dup.to_numpy()] = pd.Series(keys[dup.to_numpy()]).duplicated().to_numpy()
         first_ref = data.loc[dup & ~later].set_index(key)["source_ref"]
         extra = data.loc[later]
         firsts = [first_ref.loc[tuple(r)] for r in extra[key].itertuples(index=False)]

@@ -111,7 +111,7 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
             return _text_array(arrays[name], dtype)
         return _never_set(name, dtype, cells.index)
 
-    frame = pd.DataFrame({c: final(c) for c in SETTABLE}, index=cells.index)
+    frame = pd.DataFrame({c: final(c) for c in SETTABLE}, index=cells.index, copy=False)
     return RowTags(
         settings=frame,
         unit_mult=pd.Series(final("_unit_mult", "Int64"), index=cells.index),

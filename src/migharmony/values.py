@@ -236,7 +236,7 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
         "rule": [r.rule for r in readings],
         "exclude": [r.exclude for r in readings]}
     out = pd.DataFrame({"value": values_of[take] if len(take) else np.zeros(0)},
-                       index=raw.index)
+                       index=raw.index, copy=False)
     for name, column in texts.items():
         out[name] = codes_of(column, take, raw.index)
     return out
