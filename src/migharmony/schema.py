@@ -20,6 +20,8 @@ False
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -291,19 +293,20 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for spec in COLUMNS:
         checks = []
+        # Codes are few and rows are many: each check tests the distinct codes once.
         if spec.vocabulary == "age":
-            checks.append(pa.Check(_age_codes_ok, element_wise=False,
+            checks.append(pa.Check(_each_code(_is_age_code), element_wise=False,
                                    name="age_code", error="not an SDMX age code"))
         elif spec.vocabulary:
-            checks.append(pa.Check.isin(vocab.codes(spec.vocabulary),
-                                        error=f"not a code of vocab/{spec.vocabulary}"))
+            known = frozenset(vocab.codes(spec.vocabulary))
+            checks.append(pa.Check(_each_code(known.__contains__), element_wise=False,
+                                   name="isin", error=f"not a code of vocab/{spec.vocabulary}"))
         if spec.name == "obs_value":
             checks.append(pa.Check(lambda s: ~(s < 0), name="not_negative",
                                    error="negative value"))
         if spec.name == "time_period":
-            checks.append(pa.Check.str_matches(
-                r"^\d{4}(-(\d{2}(-\d{2})?|Q[1-4]|S[12]|W\d{2}))?(/\d{4}(-\d{2}(-\d{2})?)?)?$",
-                error="not an ISO 8601 period"))
+            checks.append(pa.Check(_each_code(_is_period), element_wise=False,
+                                   name="str_matches", error="not an ISO 8601 period"))
         columns[spec.name] = pa.Column(dtype(spec), checks=checks, nullable=spec.nullable,
                                        coerce=False)
     for name in extra:
@@ -317,21 +320,39 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
     )
 
 
-def _age_codes_ok(series: pd.Series) -> pd.Series:
-    """Whether each value is an age code, checked once per distinct value (codes are few,
-    rows are many)."""
-    import numpy as np
-    import pandas as pd
+#: An ISO 8601 period: a year, month, day, quarter, half-year or week, or a range of them.
+_PERIOD = re.compile(
+    r"\d{4}(-(\d{2}(-\d{2})?|Q[1-4]|S[12]|W\d{2}))?(/\d{4}(-\d{2}(-\d{2})?)?)?")
 
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    ok = np.fromiter((_is_age_code(u) for u in uniques), dtype=bool, count=len(uniques))
-    return pd.Series(ok[codes] if len(codes) else np.zeros(0, dtype=bool), index=series.index)
+
+def _each_code(test: Callable[[Any], bool]) -> Callable[[pd.Series], pd.Series]:
+    """A pandera check function applying *test* once per distinct value of a column
+    (its categories, when categorical) and taking the answers back to the rows."""
+
+    def check(series: pd.Series) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            uniques: Any = series.cat.categories
+            codes = series.cat.codes.to_numpy()
+        else:
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        ok = np.fromiter((test(u) for u in uniques), dtype=bool, count=len(uniques))
+        answer = np.append(ok, True)[codes]  # a missing value (-1) is nullable's business
+        return pd.Series(answer, index=series.index)
+
+    return check
 
 
 def _is_age_code(code: object) -> bool:
     from . import vocab
 
     return isinstance(code, str) and vocab.is_code("age", code)
+
+
+def _is_period(code: object) -> bool:
+    return isinstance(code, str) and _PERIOD.fullmatch(code) is not None
 
 
 def schema(extra: tuple[str, ...] = ()) -> pa.DataFrameSchema:
