@@ -492,7 +492,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     ages = vocab.age_intervals(pd.Series(np.asarray(age_uniques, dtype=object), dtype=object))
     result["age_low"] = ages["age_low"].array.take(age_codes)
     result["age_high"] = ages["age_high"].array.take(age_codes)
-    return schema.conform(result)
+    return result  # canonical dtypes once filtered (_canonical_check)
 
 
 def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
@@ -506,7 +506,8 @@ def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
     for spec in schema.COLUMNS:
         if spec.vocabulary and spec.vocabulary != "age" and spec.name in result:
             column = result[spec.name]
-            ok = column.isin(vocab.codes(spec.vocabulary)) | column.isna()
+            known = frozenset(vocab.codes(spec.vocabulary))
+            ok = schema.each_code(known.__contains__)(column)  # once per distinct code
             if not ok.all():
                 why = (f"{spec.name} code '" + column.astype("str") + "' set by the crosswalk "
                        f"is not in vocab/{spec.vocabulary}")

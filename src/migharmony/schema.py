@@ -295,17 +295,17 @@ def _schema(extra: tuple[str, ...], unique: bool = True) -> pa.DataFrameSchema:
         checks = []
         # Codes are few and rows are many: each check tests the distinct codes once.
         if spec.vocabulary == "age":
-            checks.append(pa.Check(_each_code(_is_age_code), element_wise=False,
+            checks.append(pa.Check(each_code(_is_age_code), element_wise=False,
                                    name="age_code", error="not an SDMX age code"))
         elif spec.vocabulary:
             known = frozenset(vocab.codes(spec.vocabulary))
-            checks.append(pa.Check(_each_code(known.__contains__), element_wise=False,
+            checks.append(pa.Check(each_code(known.__contains__), element_wise=False,
                                    name="isin", error=f"not a code of vocab/{spec.vocabulary}"))
         if spec.name == "obs_value":
             checks.append(pa.Check(lambda s: ~(s < 0), name="not_negative",
                                    error="negative value"))
         if spec.name == "time_period":
-            checks.append(pa.Check(_each_code(_is_period), element_wise=False,
+            checks.append(pa.Check(each_code(_is_period), element_wise=False,
                                    name="str_matches", error="not an ISO 8601 period"))
         columns[spec.name] = pa.Column(dtype(spec), checks=checks, nullable=spec.nullable,
                                        coerce=False)
@@ -325,9 +325,14 @@ _PERIOD = re.compile(
     r"\d{4}(-(\d{2}(-\d{2})?|Q[1-4]|S[12]|W\d{2}))?(/\d{4}(-\d{2}(-\d{2})?)?)?")
 
 
-def _each_code(test: Callable[[Any], bool]) -> Callable[[pd.Series], pd.Series]:
-    """A pandera check function applying *test* once per distinct value of a column
-    (its categories, when categorical) and taking the answers back to the rows."""
+def each_code(test: Callable[[Any], bool]) -> Callable[[pd.Series], pd.Series]:
+    """A check applying *test* once per distinct value of a column (its categories,
+    when categorical) and taking the answers back to the rows; missing values pass.
+
+    >>> import pandas as pd
+    >>> each_code({"F", "M"}.__contains__)(pd.Series(["F", "X", None, "F"])).tolist()
+    [True, False, True, True]
+    """
 
     def check(series: pd.Series) -> pd.Series:
         import numpy as np
