@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frames import constant_codes, join_caveats, repeated, row_keys
+from ._frames import constant_codes, distinct, join_caveats, repeated, row_keys
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -469,12 +469,18 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     conf_from_value = parsed["conf_status"].where(parsed["conf_status"] != "F")
     result["conf_status"] = _fill(conf_from_value, tags.settings["conf_status"]).fillna("F")
 
-    unit_mult = tags.unit_mult.fillna(int(defs.get("unit_mult", 0))).astype("Int64")
+    n = len(frame)
+    default_mult = int(defs.get("unit_mult", 0))
+    if tags.unit_mult.notna().any():  # row rules set the scale of some rows
+        unit_mult = tags.unit_mult.fillna(default_mult).astype("Int64")
+        factor: Any = np.power(10.0, unit_mult.to_numpy(dtype=float))
+    else:  # one scale for the whole table
+        unit_mult = pd.Series(pd.arrays.IntegerArray(np.full(n, default_mult, dtype=np.int64),
+                                                     np.zeros(n, dtype=bool)), index=frame.index)
+        factor = 10.0 ** default_mult
     result["unit_mult"] = unit_mult
-    factor = np.power(10.0, unit_mult.to_numpy(dtype=float))
     result["obs_value"] = parsed["value"].to_numpy() * factor
     result["obs_flags"] = parsed["obs_flags"]
-    n = len(frame)
     result["obs_count"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64),
                                                  np.ones(n, dtype=bool))  # all <NA>
     caveat_parts = [tags.caveats, parsed["caveats"]]
@@ -488,10 +494,13 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
     # Intervals of the distinct age codes, taken back to the rows.
-    age_codes, age_uniques = pd.factorize(result["age"].fillna("_U"))
-    ages = vocab.age_intervals(pd.Series(np.asarray(age_uniques, dtype=object), dtype=object))
-    result["age_low"] = ages["age_low"].array.take(age_codes)
-    result["age_high"] = ages["age_high"].array.take(age_codes)
+    age_codes, age_uniques = distinct(result["age"])  # a missing age reads as ""
+    ages = vocab.age_intervals(pd.Series([u or "_U" for u in age_uniques], dtype=object))
+    for bound in ("age_low", "age_high"):
+        interval = ages[bound]
+        result[bound] = pd.arrays.IntegerArray(
+            interval.to_numpy(dtype=np.int64, na_value=0)[age_codes],
+            interval.isna().to_numpy()[age_codes])
     return result  # canonical dtypes once filtered (_canonical_check)
 
 

@@ -131,6 +131,9 @@ def _never_set(name: str, dtype: Any, index: pd.Index) -> Any:
 
     if dtype == "str":
         return constant_codes("" if name == "_caveats" else None, index).array
+    if str(dtype) == "Int64":  # all missing: no values to take
+        return pd.arrays.IntegerArray(np.zeros(len(index), dtype=np.int64),
+                                      np.ones(len(index), dtype=bool))
     return pd.array([], dtype=dtype).take(np.full(len(index), -1, dtype=np.intp),
                                           allow_fill=True)
 
