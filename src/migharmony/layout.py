@@ -188,8 +188,11 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     excluded_rows, reasons = _excluded_rows(crosswalk, row_frame)
 
     n_cols = len(value_cols)
-    rows = block_rows.to_numpy() if n_cols == 1 else np.repeat(block_rows.to_numpy(), n_cols)
-    cols = np.tile(np.asarray(value_cols, dtype=np.int64), len(block_rows))
+    # Row and column numbers as 32-bit integers (a sheet has at most 2**20 rows; a text
+    # table is refused beyond max_rows long before 2**31).
+    row_numbers = block_rows.to_numpy().astype(np.int32 if n_rows < 2**31 else np.int64)
+    rows = row_numbers if n_cols == 1 else np.repeat(row_numbers, n_cols)
+    cols = np.tile(np.asarray(value_cols, dtype=np.int32), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw}, copy=False)
     frame["_ref"] = _refs(grid, value_cols, rows)

@@ -348,7 +348,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
     reason, rule = first_problem(problems, frame.index)
 
     extra = cw.extra_dimensions()
-    candidates, result_failures = _canonical_check(result, reason, rule, extra, cw)
+    candidates, result_failures, reason, rule = _canonical_check(result, reason, rule, extra,
+                                                                 cw)
     del result
     problems = _with_schema_failures(problems, result_failures, frame)
     rejected_mask = reason.notna()
@@ -526,13 +527,13 @@ def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
 
 
 def _canonical_check(result: pd.DataFrame, reason: pd.Series, rule: pd.Series,
-                     extra: tuple[str, ...], cw: Crosswalk) -> tuple[pd.DataFrame,
-                                                                     pd.DataFrame]:
+                     extra: tuple[str, ...], cw: Crosswalk
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
     """The candidate observations checked against the canonical schema.
 
     A cell that breaks it (a negative count, a malformed period...) is rejected with
-    the check it failed (*reason* and *rule* are updated in place), never dropped and
-    never raised as a traceback. Returns the observations kept and the failures.
+    the check it failed, never dropped and never raised as a traceback. Returns the
+    observations kept, the failures, and *reason* and *rule* with those cells added.
     """
     import numpy as np
 
@@ -546,7 +547,7 @@ def _canonical_check(result: pd.DataFrame, reason: pd.Series, rule: pd.Series,
     candidates = schema.conform(candidates)
     failures = schema.validate(schema.order(candidates, extra), unique=False)
     if not len(failures):
-        return candidates, failures
+        return candidates, failures, reason, rule
     located = failures[failures["index"].notna()]
     if len(located) < len(failures):
         raise ValidationError(
@@ -561,10 +562,21 @@ def _canonical_check(result: pd.DataFrame, reason: pd.Series, rule: pd.Series,
                                                  strict=True)])
     first = located.drop_duplicates("index")
     idx = first["index"].to_numpy()
-    reason.loc[idx] = first["reason"].to_numpy()
-    rule.loc[idx] = first["rule"].to_numpy()
+    reason, rule = _set_texts(reason, idx, first["reason"]), _set_texts(rule, idx, first["rule"])
     kept = _rows(candidates, ~candidates.index.isin(np.unique(idx)))
-    return schema.conform(kept), located  # the codes of rejected cells are not categories
+    # The codes of rejected cells are no longer categories.
+    return schema.conform(kept), located, reason, rule
+
+
+def _set_texts(column: pd.Series, idx: Any, texts: pd.Series) -> pd.Series:
+    """*column* (categorical) with *texts* at the labels *idx*, new categories added."""
+    import numpy as np
+
+    values = [str(t) for t in texts]
+    new = sorted(set(values) - set(column.cat.categories))
+    column = column.cat.add_categories(new) if new else column.copy()
+    column.loc[idx] = np.asarray(values, dtype=object)
+    return column
 
 
 def _with_schema_failures(problems: pd.DataFrame, failures: pd.DataFrame,

@@ -106,25 +106,26 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
 
 
 def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """The first problem's reason and rule for each cell of *index* (NA where none)."""
+    """The first problem's reason and rule for each cell of *index* (missing where none),
+    as categorical columns: a few distinct texts, one small integer per cell."""
     import numpy as np
     import pandas as pd
-    import pyarrow as pa
+
+    from ._frames import codes_of
+    from .schema import as_category
 
     first = problems[~problems.index.duplicated(keep="first")]
     if not index.is_unique:
-        return (first["reason"].reindex(index).astype("str"),
-                first["rule"].reindex(index).astype("str"))
-    # Each cell's row among the (few) first problems, then one Arrow take per column.
-    where = np.full(len(index), -1, dtype=np.int64)
+        return (as_category(first["reason"].reindex(index)),
+                as_category(first["rule"].reindex(index)))
+    # Each cell's row among the (few) first problems; the last row stands for "none".
+    where = np.full(len(index), len(first), dtype=np.int64)
     found = index.get_indexer(first.index)
     where[found[found >= 0]] = np.flatnonzero(found >= 0)
-    take = pa.array(where, mask=where < 0)
 
     def spread(column: str) -> pd.Series:
-        texts = pa.array(first[column].astype("str").to_numpy(dtype=object), pa.large_string(),
-                         from_pandas=True)
-        return pd.Series(pd.array(texts.take(take), dtype="str"), index=index)
+        texts = [None if pd.isna(v) else str(v) for v in first[column].tolist()]
+        return codes_of([*texts, None], where, index)
 
     return spread("reason"), spread("rule")
 
