@@ -81,12 +81,14 @@ def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Ser
 
     cats = sorted({v for v in values if v is not None})
     number = {c: i for i, c in enumerate(cats)}
+    # Codes in the narrowest integer type, as pandas stores them: no conversion after.
+    width = np.int8 if len(cats) < 127 else np.int16 if len(cats) < 32_767 else np.int32
     lookup = np.array([number.get(v, -1) if v is not None else -1 for v in values],
-                      dtype=np.int32)
-    row_codes = lookup[np.asarray(take)] if len(values) else \
-        np.full(len(index), -1, dtype=np.int32)
+                      dtype=width)
+    row_codes: Any = lookup[np.asarray(take)] if len(values) else \
+        np.full(len(index), -1, dtype=width)
     return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
-        pd.Index(cats, dtype="str"))), index=index)
+        pd.Index(cats, dtype="str")), validate=False), index=index)
 
 
 def distinct(series: pd.Series) -> tuple[Any, list[str]]:
@@ -236,7 +238,9 @@ def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
     index = columns[0].index
     parts = pd.DataFrame({i: column if column.index.equals(index) else column.reindex(index)
                           for i, column in enumerate(columns)}, index=index, copy=False)
-    combined = row_keys(parts, list(parts.columns))  # categoricals through their codes
+    # Combinations of the columns that vary (a column of one code adds the same to all).
+    varying = [i for i in parts.columns if not _constant(parts[i])]
+    combined = row_keys(parts, varying)  # categoricals through their codes
     # One row of each combination (every row of it has the same union).
     first = np.zeros(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
     first[combined] = np.arange(len(combined))
@@ -250,6 +254,16 @@ def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
                     seen.append(code)
         clean.append(CAVEAT_SEP.join(sorted(seen) if sort else seen))
     return codes_of(clean, combined, index)  # categorical: the unions once each
+
+
+def _constant(column: pd.Series) -> bool:
+    """Whether a categorical *column* holds one code (or nothing) on every row."""
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.CategoricalDtype) or len(column.cat.categories) > 1:
+        return False
+    codes = column.cat.codes.to_numpy()
+    return not len(codes) or int(codes.min()) == int(codes.max())
 
 
 def add_caveat(caveats: pd.Series, code: pd.Series | str, where: pd.Series | None = None

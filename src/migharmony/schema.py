@@ -151,8 +151,12 @@ def as_category(series: pd.Series) -> pd.Series:
     if not isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype("str").astype("category")
     n_cats = len(series.cat.categories)
-    used = np.bincount(series.cat.codes.to_numpy().astype(np.intp) + 1,
-                       minlength=n_cats + 1)[1:] > 0  # one pass over small integers
+    codes = series.cat.codes.to_numpy()
+    if n_cats <= 1:  # a constant column: used if any row holds it
+        used = np.array([bool(len(codes)) and int(codes.max()) >= 0] * n_cats, dtype=bool)
+    else:
+        used = np.bincount(codes.astype(np.intp) + 1,
+                           minlength=n_cats + 1)[1:] > 0  # one pass over small integers
     if not used.all():
         series = series.cat.remove_categories(series.cat.categories[~used])
     cats = series.cat.categories
