@@ -178,3 +178,35 @@ def test_output_folder_must_be_empty(tmp_path: Path) -> None:
     with pytest.raises(MigharmonyError, match="already holds"):
         migharmony.harmonize_batches(source, CROSSWALK, tmp_path / "out")
     shutil.rmtree(tmp_path / "out")
+
+
+@pytest.mark.parametrize("irregular", [
+    "Note: provisional figures\n",  # a note of one field below the table
+    "Total;;\n",  # a line of three fields in a table of five
+])
+def test_an_irregular_line_midway_hands_over_to_the_general_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, irregular: str) -> None:
+    from migharmony import read
+
+    monkeypatch.setattr(read, "ARROW_BLOCK_BYTES", 256)  # blocks of a few lines
+    regular, given = read.regular_chunks, []
+
+    def spy(*args: Any) -> Any:
+        resume = yield from regular(*args)
+        given.append(resume)
+        return resume
+
+    monkeypatch.setattr(read, "regular_chunks", spy)
+    lines = write_table(tmp_path / "table.csv", 120).read_text(encoding="utf-8").splitlines(
+        keepends=True)
+    source = tmp_path / "irregular.csv"
+    # Far enough into the file that Arrow has read whole blocks before it meets the line.
+    source.write_text("".join(lines[:100]) + irregular + "".join(lines[100:]),
+                      encoding="utf-8")
+    crosswalk = copy.deepcopy(CROSSWALK)
+    crosswalk["exclude_rows"].append({"rows": [101], "reason": "Note"})
+    assert_same(source, crosswalk, tmp_path / "out", batch_rows=9)
+    refs = set(read_dataset(tmp_path / "out", "data")["source_ref"]) | set(
+        read_dataset(tmp_path / "out", "rejected")["source_ref"])
+    assert "D102" in refs or "E102" in refs  # rows after the line, numbered as in the file
+    assert given and given[0] is not None and 2 < given[0] <= 101  # Arrow gave rows first

@@ -315,7 +315,7 @@ def _csv_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[C
 
     from . import hxl
     from .layout import cells_from_grid
-    from .read import Grid, detect_encoding, sniff_delimiter
+    from .read import Grid, detect_encoding, regular_chunks, sniff_delimiter
 
     read = cw.section("read")
     with path.open("rb") as handle:
@@ -337,25 +337,52 @@ def _csv_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[C
     head = probe.loc[:n_head]
     first = int(read.get("first_row", n_head + 1))
     last = int(read["last_row"]) if "last_row" in read else None
-    start = n_head + 1
-    reader = pd.read_csv(path, skiprows=n_head, chunksize=batch_rows, **options)
-    with reader:
-        for chunk in reader:
-            chunk.index = pd.RangeIndex(start, start + len(chunk))
-            start += len(chunk)
-            chunk.columns = pd.RangeIndex(chunk.shape[1])
-            if chunk.index[-1] < first:
-                continue
-            if last is not None and chunk.index[0] > last:
-                break
-            grid = Grid(cells=pd.concat([head, chunk]) if len(head) else chunk, sheet=None,
-                        kind="csv", path=str(path),
-                        details={"encoding": enc, "delimiter": delim})
-            del chunk
-            cells = cells_from_grid(grid, cw)
-            grid.cells = grid.cells.iloc[:0]  # cut into cells: only the grid's details remain
-            yield cells, grid
-            del cells, grid  # before the next chunk is read: one batch in memory at a time
+    arrow = enc in ("utf-8", "utf-8-sig") and len(delim) == 1 and delim not in "\"\r\n" \
+        and probe.shape[1] > 1
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        start = n_head + 1
+        if arrow:  # codes straight from Arrow's reader, as harmonize reads a whole table
+            rest = yield from regular_chunks(path, delim, probe.shape[1], batch_rows, n_head)
+            if rest is None:
+                return
+            start = rest  # an irregular line: the general reader goes on from its block
+        reader = pd.read_csv(path, skiprows=start - 1, chunksize=batch_rows, **options)
+        with reader:
+            for chunk in reader:
+                chunk.index = pd.RangeIndex(start, start + len(chunk))
+                start += len(chunk)
+                chunk.columns = pd.RangeIndex(chunk.shape[1])
+                yield chunk
+
+    for chunk in chunks():
+        if chunk.index[-1] < first:
+            continue
+        if last is not None and chunk.index[0] > last:
+            break
+        grid = Grid(cells=_below(head, chunk), sheet=None, kind="csv", path=str(path),
+                    details={"encoding": enc, "delimiter": delim})
+        del chunk
+        cells = cells_from_grid(grid, cw)
+        grid.cells = grid.cells.iloc[:0]  # cut into cells: only the grid's details remain
+        yield cells, grid
+        del cells, grid  # before the next chunk is read: one batch in memory at a time
+
+
+def _below(head: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
+    """The header rows above a chunk of rows; categorical chunks stay categorical."""
+    import pandas as pd
+
+    if not len(head):
+        return chunk
+    if not all(isinstance(chunk[c].dtype, pd.CategoricalDtype) for c in chunk.columns):
+        return pd.concat([head, chunk])
+    index = head.index.append(chunk.index)
+    return pd.DataFrame({
+        c: pd.Series(pd.api.types.union_categoricals(
+            [pd.Categorical(head[c].fillna("") if c in head else [""] * len(head)),
+             chunk[c].array]), index=index)
+        for c in chunk.columns}, index=index, copy=False)
 
 
 def _parquet_batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[Cells]:

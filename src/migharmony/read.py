@@ -18,6 +18,7 @@ import csv
 import io
 import zipfile
 from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ __all__ = ["Grid", "column_index", "column_letter", "read_grid"]
 #: Refuse xlsx files whose parts decompress beyond this many bytes (raise with max_bytes=).
 MAX_UNZIPPED_BYTES = 1_000_000_000
 MAX_ROWS = 5_000_000
+#: Bytes Arrow's text reader parses at a time (its memory beyond the table read).
+ARROW_BLOCK_BYTES = 1 << 24
 #: Refuse tables wider than this many columns (Excel's own limit; raise with max_columns=).
 MAX_COLUMNS = 16_384
 
@@ -387,22 +390,11 @@ def _read_regular(path: Path, delimiter: str, width: int, max_rows: int) -> pd.D
     bytes that are not UTF-8. Beyond *max_rows* rows the table is refused, having read
     at most one block more.
     """
-    import pandas as pd
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    text = pa.dictionary(pa.int32(), pa.string())
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True,
-                                           block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                             ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": text for i in range(width)}, null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
-        if len(reader.schema) != width or any(f.type != text for f in reader.schema):
+        reader = _arrow_reader(path, delimiter, width)
+        if reader is None:
             return None
         batches, n_rows = [], 0
         for batch in reader:
@@ -415,11 +407,76 @@ def _read_regular(path: Path, delimiter: str, width: int, max_rows: int) -> pd.D
         raise
     except (pa.ArrowException, OSError, ValueError):
         return None
+    return _categorical_frame(table, 1)
+
+
+def _arrow_reader(path: Path, delimiter: str, width: int) -> Any:
+    """Arrow's streaming CSV reader giving every column as dictionary-encoded text, or
+    None when the first line is not *width* fields wide."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True,
+                                       block_size=ARROW_BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                         ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"f{i}": text for i in range(width)}, null_values=[],
+            strings_can_be_null=False, quoted_strings_can_be_null=False))
+    if len(reader.schema) != width or any(f.type != text for f in reader.schema):
+        return None
+    return reader
+
+
+def _categorical_frame(table: Any, first_row: int) -> pd.DataFrame:
+    """An Arrow table of dictionary-encoded text as a grid: categorical columns numbered
+    from 0, rows numbered from *first_row*."""
+    import pandas as pd
+
     cells: pd.DataFrame = table.to_pandas()
-    del table, batches
-    cells.index = pd.RangeIndex(1, len(cells) + 1)
-    cells.columns = pd.RangeIndex(width)
+    cells.index = pd.RangeIndex(first_row, first_row + len(cells))
+    cells.columns = pd.RangeIndex(table.num_columns)
     return cells
+
+
+def regular_chunks(path: Path, delimiter: str, width: int, chunk_rows: int,
+                   skip_rows: int) -> Generator[pd.DataFrame, None, int | None]:
+    """Chunks of *chunk_rows* rows of a regular UTF-8 text table, after its first
+    *skip_rows* rows, as categorical grids indexed by their row numbers in the file.
+
+    Arrow reads a block at a time, so memory holds about one chunk. At the first block
+    it cannot read as such a table (a line of another width, bytes that are not UTF-8)
+    it stops without error and returns the row number to go on from, so that the
+    caller reads the rest with the general reader; it returns None when it read all.
+    """
+    import pyarrow as pa
+
+    row = 1  # the file row number of the next row read
+    try:
+        reader = _arrow_reader(path, delimiter, width)
+        if reader is None:
+            return row + skip_rows
+        pending: list[Any] = []
+        n_pending, skip = 0, skip_rows
+        for block in reader:
+            cut = min(skip, block.num_rows)  # header rows, already read by the caller
+            skip, row = skip - cut, row + cut
+            pending.append(block.slice(cut) if cut else block)
+            n_pending += block.num_rows - cut
+            while n_pending >= chunk_rows:
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                yield _categorical_frame(table.slice(0, chunk_rows), row)
+                row += chunk_rows
+                rest = table.slice(chunk_rows)
+                pending, n_pending = rest.to_batches(), rest.num_rows
+    except (pa.ArrowException, OSError, ValueError):
+        return max(row, skip_rows + 1)
+    if n_pending:
+        yield _categorical_frame(pa.Table.from_batches(pending, schema=reader.schema), row)
+    return None
 
 
 def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows: int,
