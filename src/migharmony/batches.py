@@ -203,7 +203,9 @@ class _KeyIndex:
         from . import schema
 
         key = schema.key(data)
-        return pd.util.hash_pandas_object(data[key].astype("str"), index=False).to_numpy()
+        # A categorical column hashes its categories once and takes them by code: the
+        # same hashes as its texts, whatever the categories of each batch.
+        return pd.util.hash_pandas_object(data[key], index=False).to_numpy()
 
     def check(self, data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
               on_collision: str, written: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
