@@ -18,7 +18,7 @@ says which key of the crosswalk to add. Mapping runs on distinct labels only.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -90,8 +90,12 @@ class _Outcome:
 
 
 def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
-                  periods: pd.Series | None = None) -> Mapped:
-    """Codes of *dim* for each label in *labels* (see the module docstring for the order)."""
+                  periods: pd.Series | None = None,
+                  context: Sequence[str] = ()) -> Mapped:
+    """Codes of *dim* for each label in *labels* (see the module docstring for the order).
+
+    *context* lists further labels of the same table (when *labels* is a part of it):
+    area names whose meaning depends on the other areas present are read with them."""
     import pandas as pd
 
     from ._frames import distinct
@@ -107,17 +111,37 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
         codes_idx, texts = distinct(labels)
         pairs = [(t, "") for t in texts]
 
-    explicit = {normalise_label(k): v for k, v in spec.get("map", {}).items()}
-    vocabulary = _vocabulary_of(dim, spec)
+    explicit, vocabulary = _explicit(spec), _vocabulary_of(dim, spec)
     outcomes = [_map_one(dim, spec, label, period, explicit, vocabulary)
                 for label, period in pairs]
     pending = [i for i, o in enumerate(outcomes) if o is None]
     if pending:
-        for i, outcome in zip(pending, _resolve_areas(dim, spec, [pairs[i][0] for i in pending]),
-                              strict=True):
+        wanted = [pairs[i][0] for i in pending]
+        others = sorted(set(context) - set(wanted))  # the rest of the table, as context
+        for i, outcome in zip(pending, _resolve_areas(dim, spec, wanted + others), strict=False):
             outcomes[i] = outcome
     done = [o if o is not None else _Outcome() for o in outcomes]
     return _spread(done, [p[0] for p in pairs], codes_idx, labels.index)
+
+
+def _area_context(dim: str, labels: pd.Series, crosswalk: Crosswalk) -> list[str] | None:
+    """The labels of *labels* that *dim* resolves as area names, to give as *context* to
+    :func:`map_dimension` over a part of the same table; None when no context is needed
+    (no area resolution) or when it would depend on the period (dated regex rules)."""
+    from ._frames import distinct
+
+    spec = crosswalk.dimensions().get(dim, {})
+    if spec.get("areas") is None or dim not in AREA_DIMENSIONS:
+        return None
+    if any("valid_from" in r or "valid_to" in r for r in spec.get("regex", [])):
+        return None
+    explicit, vocabulary = _explicit(spec), _vocabulary_of(dim, spec)
+    return [label for label in distinct(labels)[1]
+            if _map_one(dim, spec, label, "", explicit, vocabulary) is None]
+
+
+def _explicit(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {normalise_label(k): v for k, v in spec.get("map", {}).items()}
 
 
 def _map_one(dim: str, spec: Mapping[str, Any], label: str, period: str,

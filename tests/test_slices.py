@@ -1,0 +1,122 @@
+"""harmonize works on slices of a large table (pipeline.SLICE_ROWS cells at a time) and
+gives exactly what one pass over the whole table gives: same observations and dtypes,
+same rejected cells and problems, area names read in the context of the whole table."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import migharmony
+from migharmony import pipeline, schema
+
+DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
+
+AREAS = ["Congo", "Senegal", "Atlantis", "Mali", "World", "Korea",
+         "Democratic Republic of the Congo", "Cote d'Ivoire"]
+VALUES = ["12", "1 234", "..", "7 p", "x", "", "0"]
+
+CROSSWALK: dict[str, Any] = {
+    "migharmony": "crosswalk/1", "id": "test-slices", "version": "0.1",
+    "title": "A long table whose area names need the whole table",
+    "source": {"producer": "Test office", "licence": "CC0-1.0"},
+    "definitions": {"measure": "STOCK", "migr_basis": "COB"},
+    "read": {"format": "csv", "header_rows": [1]},
+    "columns": {"Country": "country", "Year": "year", "Sex": "sex_label"},
+    "values": {"columns": ["Value"]},
+    "dimensions": {
+        "ref_area": {"from": "country", "areas": {"scheme": "name"},
+                     "exclude": [{"values": ["World"], "reason": "World total"}]},
+        "time_period": {"from": "year"},
+        "sex": {"from": "sex_label", "map": {"Total": "_T", "Women": "F", "Men": "M"}},
+    },
+    "symbols": {"..": {"obs_status": "M", "caveats": ["not-available"]}},
+    "flags": {"p": {"obs_status": "P", "caveats": ["provisional"]}},
+}
+
+
+def write(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    lines = ["Country,Year,Sex,Value"] + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def table(n: int, seed: int) -> list[tuple[str, str, str, str]]:
+    """*n* rows, "Congo" at the top and "Democratic Republic of the Congo" only at the
+    bottom: only the whole table says which Congo the first one is."""
+    import random
+
+    rng = random.Random(seed)
+    combos = [(a, y, s) for a in AREAS[1:-2] for y in ("2019", "2020")
+              for s in ("Total", "Women", "Men", "Other")]
+    rng.shuffle(combos)
+    rows = [("Congo", "2018", "Total", "5")]
+    for area, year, sex in combos[: max(n - 2, 0)]:
+        rows.append((area, year, sex, rng.choice(VALUES)))
+    return [*rows, ("Democratic Republic of the Congo", "2018", "Total", "9")]
+
+
+def assert_same(monkeypatch: pytest.MonkeyPatch, source: Path, crosswalk: Any,
+                slice_rows: int) -> migharmony.HarmonizedResult:
+    whole = migharmony.harmonize(source, crosswalk)
+    monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
+    sliced = migharmony.harmonize(source, crosswalk)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(sliced.data, whole.data)  # dtypes and categories too
+    pd.testing.assert_frame_equal(sliced.rejected, whole.rejected)
+    pd.testing.assert_frame_equal(sliced.cell_problems, whole.cell_problems)
+    return whole
+
+
+def test_area_names_are_read_in_the_context_of_the_whole_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write(tmp_path / "t.csv", table(40, seed=1))
+    whole = assert_same(monkeypatch, source, CROSSWALK, slice_rows=3)
+    congo = whole.data.loc[whole.data["source_ref"] == "D2", "ref_area"]
+    assert congo.tolist() == ["COG"]  # because COD is 40 rows further down
+    assert {"unmapped-sex", "value-not-number"} <= set(whole.rejected["rule"])
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(n=st.integers(2, 40), slice_rows=st.integers(2, 25), seed=st.integers(0, 9))
+def test_any_slice_size_gives_the_whole_table_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int, slice_rows: int,
+        seed: int) -> None:
+    source = write(tmp_path / "t.csv", table(n, seed))
+    assert_same(monkeypatch, source, CROSSWALK, slice_rows)
+
+
+@pytest.mark.parametrize(("source", "crosswalk"), [
+    (DATA / "unhcr_hdx_demographics.csv", "unhcr-hdx-demographics"),
+    (DATA / "idmc_hdx_idps_download-displacement-data.csv", "idmc-hdx-displacement"),
+])
+def test_real_tables_in_slices(monkeypatch: pytest.MonkeyPatch, source: Path,
+                               crosswalk: str) -> None:
+    whole = assert_same(monkeypatch, source, crosswalk, slice_rows=997)
+    assert len(whole.data) > 2 * 997  # several slices
+
+
+def test_dated_area_rules_keep_the_table_in_one_piece(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    crosswalk = copy.deepcopy(CROSSWALK)
+    crosswalk["dimensions"]["ref_area"]["regex"] = [
+        {"pattern": "^Atlantis$", "code": "SEN", "valid_to": "2019-12-31"}]
+    source = write(tmp_path / "t.csv", table(30, seed=2))
+    calls: list[int] = []
+    original = pipeline._to_observations
+
+    def spy(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(frame))
+        return original(frame, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_to_observations", spy)
+    assert_same(monkeypatch, source, crosswalk, slice_rows=4)
+    assert len(calls) == 2 and calls[0] == calls[1]  # both runs over the whole table
+    assert schema.validate(migharmony.harmonize(source, crosswalk).data).empty
