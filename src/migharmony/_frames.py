@@ -110,20 +110,24 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
     if not isinstance(series.dtype, pd.CategoricalDtype):
         found, uniques = pd.factorize(series.fillna("").astype("str"), use_na_sentinel=False)
         return np.asarray(found), [str(u) for u in uniques]
-    cats = [str(c) for c in series.cat.categories]
+    categories = series.cat.categories
+    n_cats = len(categories)
     codes: Any = series.cat.codes.to_numpy()  # small integers, -1 for missing
     missing = codes < 0
     if missing.any():
-        if "" not in cats:
-            cats.append("")
+        empty = categories.get_indexer(pd.Index([""], dtype=object))[0]
         codes = codes.astype(np.int32)
-        codes[missing] = cats.index("")
+        codes[missing] = empty if empty >= 0 else n_cats  # "" (a new category if need be)
     order = pd.unique(codes)  # the categories in use, in order of first appearance
-    if len(order) == len(cats) and (order == np.arange(len(cats))).all():
-        return codes, cats  # already numbered so
-    number = np.full(len(cats), -1, dtype=np.int32)
+
+    def texts(numbers: Any) -> list[str]:  # only the categories in use become Python str
+        return ["" if i == n_cats else str(categories[i]) for i in numbers.tolist()]
+
+    if len(order) == n_cats and (order == np.arange(n_cats)).all():
+        return codes, texts(order)  # already numbered so
+    number = np.full(n_cats + 1, -1, dtype=np.int32)
     number[order] = np.arange(len(order), dtype=np.int32)
-    return number[codes], [cats[i] for i in order]
+    return number[codes], texts(order)
 
 
 def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True) -> Any:
@@ -212,16 +216,36 @@ def concat_codes(frames: list[pd.DataFrame]) -> pd.DataFrame:
     attrs = dict(frames[0].attrs)
     columns: dict[str, Any] = {}
     for name in list(frames[0].columns):
-        parts = [frame.pop(name) for frame in frames]
-        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            columns[name] = pd.api.types.union_categoricals(
-                [p.array for p in parts], sort_categories=True)
-        else:
-            columns[name] = pd.concat(parts, ignore_index=True).array
+        parts = [frame.pop(name).array for frame in frames]
+        columns[name] = _stacked(parts)
         del parts
     out = pd.DataFrame(columns, copy=False)
     out.attrs = attrs
     return out
+
+
+def _stacked(parts: list[Any]) -> Any:
+    """Arrays of one dtype one after the other: categoricals united, Arrow text chunked
+    (no copy), numbers and masks concatenated."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    first = parts[0]
+    if all(isinstance(p, pd.Categorical) for p in parts):
+        return pd.api.types.union_categoricals(parts, sort_categories=True)
+    if all(type(p) is type(first) and p.dtype == first.dtype for p in parts):
+        if isinstance(first, pd.arrays.ArrowStringArray):
+            arrays = [p.__arrow_array__() for p in parts]
+            chunks = [c for a in arrays for c in getattr(a, "chunks", [a])]
+            return pd.array(pa.chunked_array(chunks, type=arrays[0].type), dtype=first.dtype)
+        if isinstance(first, pd.arrays.IntegerArray):
+            return pd.arrays.IntegerArray(
+                np.concatenate([p.to_numpy(dtype=np.int64, na_value=0) for p in parts]),
+                np.concatenate([np.asarray(p.isna()) for p in parts]))
+        if isinstance(first, pd.arrays.NumpyExtensionArray):
+            return np.concatenate([p.to_numpy() for p in parts])
+    return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:

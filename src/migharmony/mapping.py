@@ -91,11 +91,13 @@ class _Outcome:
 
 def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
                   periods: pd.Series | None = None,
-                  context: Sequence[str] = ()) -> Mapped:
+                  context: Sequence[str] = (),
+                  memo: dict[tuple[str, str], Any] | None = None) -> Mapped:
     """Codes of *dim* for each label in *labels* (see the module docstring for the order).
 
     *context* lists further labels of the same table (when *labels* is a part of it):
-    area names whose meaning depends on the other areas present are read with them."""
+    area names whose meaning depends on the other areas present are read with them.
+    *memo* keeps the outcome of each (label, period) between the parts of one table."""
     import pandas as pd
 
     from ._frames import distinct
@@ -112,8 +114,10 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
         pairs = [(t, "") for t in texts]
 
     explicit, vocabulary = _explicit(spec), _vocabulary_of(dim, spec)
-    outcomes = [_map_one(dim, spec, label, period, explicit, vocabulary)
-                for label, period in pairs]
+    memo = {} if memo is None else memo
+    known = [memo.get(pair) for pair in pairs]
+    outcomes = [o if o is not None else _map_one(dim, spec, label, period, explicit, vocabulary)
+                for o, (label, period) in zip(known, pairs, strict=True)]
     pending = [i for i, o in enumerate(outcomes) if o is None]
     if pending:
         wanted = [pairs[i][0] for i in pending]
@@ -121,6 +125,7 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
         for i, outcome in zip(pending, _resolve_areas(dim, spec, wanted + others), strict=False):
             outcomes[i] = outcome
     done = [o if o is not None else _Outcome() for o in outcomes]
+    memo.update(zip(pairs, done, strict=True))
     return _spread(done, [p[0] for p in pairs], codes_idx, labels.index)
 
 

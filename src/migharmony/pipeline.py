@@ -323,7 +323,8 @@ class Observations:
 
 def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], *,
                      unreadable: Mapping[str, str] | None = None,
-                     context: Mapping[str, list[str]] | None = None) -> Observations:
+                     context: Mapping[str, list[str]] | None = None,
+                     memo: dict[str, Any] | None = None) -> Observations:
     """Cells to canonical observations; every cell kept or rejected with its reasons.
 
     Each step contributes per-cell tests (:class:`~migharmony.validate.CellCheck`);
@@ -334,11 +335,12 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
     from .tag import tag_rows
     from .validate import check_cells, first_problem
 
-    parsed = _parse_values(frame, cw)
+    memo = {} if memo is None else memo  # readings and mappings of distinct values
+    parsed = _parse_values(frame, cw, memo.setdefault("values", {}))
     checks = _formula_checks(frame, unreadable or {}) + _value_checks(parsed)
     tags = tag_rows(frame, cw, notes)
     checks += _checks_from(tags.reason, tags.rule, _row_rule_column)
-    columns, report, dim_checks = _map_dimensions(frame, cw, context or {})
+    columns, report, dim_checks = _map_dimensions(frame, cw, context or {}, memo)
     checks += dim_checks
     result = _assemble(frame, cw, parsed, tags, columns)
     del parsed, tags, columns
@@ -388,8 +390,9 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
                 return _to_observations(frame, cw, notes, unreadable=unreadable)
             if labels is not None:
                 context[dim] = labels
+    memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
     parts = [_to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
-                              unreadable=unreadable, context=context)
+                              unreadable=unreadable, context=context, memo=memo)
              for start in range(0, len(frame), SLICE_ROWS)]
     import pandas as pd
 
@@ -418,13 +421,14 @@ def _formula_checks(frame: pd.DataFrame, unreadable: Mapping[str, str]) -> list[
                       pd.Series(refs.map(unreadable), index=frame.index, dtype="str"))]
 
 
-def _parse_values(frame: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
+def _parse_values(frame: pd.DataFrame, cw: Crosswalk, memo: dict[Any, Any]) -> pd.DataFrame:
     from .values import parse
 
     read = cw.section("read")
     return parse(frame["_raw"], symbols=cw.section("symbols"), flags=cw.section("flags"),
                  extra_flags=frame.get("_flags"), decimal=read.get("decimal", "."),
-                 thousands=tuple(read["thousands"]) if "thousands" in read else None)
+                 thousands=tuple(read["thousands"]) if "thousands" in read else None,
+                 memo=memo)
 
 
 def _checks_from(reason: pd.Series, rule: pd.Series, column_of: Any) -> list[Any]:
@@ -457,7 +461,7 @@ def _value_checks(parsed: pd.DataFrame) -> list[Any]:
 
 
 def _map_dimensions(frame: pd.DataFrame, cw: Crosswalk,
-                    context: Mapping[str, list[str]]) -> tuple[
+                    context: Mapping[str, list[str]], memo: dict[str, Any]) -> tuple[
         dict[str, pd.Series], dict[str, pd.DataFrame], list[Any]]:
     """Codes of every dimension, the mapping report and the checks of unmapped labels
     (*context*: area labels of the whole table, when *frame* is a slice of it)."""
@@ -479,7 +483,8 @@ def _map_dimensions(frame: pd.DataFrame, cw: Crosswalk,
             raise CrosswalkError(f"{cw.where('dimensions', dim)}: dimension {dim} reads "
                                  f"'{source_col}', which the table does not provide")
         mapped = map_dimension(dim, frame[source_col], cw, periods=columns.get("time_period"),
-                               context=context.get(dim, ()))
+                               context=context.get(dim, ()),
+                               memo=memo.setdefault(f"dimension:{dim}", {}))
         report[dim] = mapped.report
         columns[dim] = mapped.codes
         checks += _checks_from(mapped.reason, mapped.rule, lambda _rule, c=source_col: c)

@@ -179,8 +179,12 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
           flags: Mapping[str, Mapping[str, Any]] | None = None,
           extra_flags: pd.Series | None = None, decimal: str = ".",
           thousands: tuple[str, ...] | None = None,
-          precedence: Mapping[str, int] | None = None) -> pd.DataFrame:
+          precedence: Mapping[str, int] | None = None,
+          memo: dict[Any, Parsed] | None = None) -> pd.DataFrame:
     """Read a column of raw values; one output row per input row.
+
+    *memo* keeps the readings of distinct values between calls with the same settings
+    (the slices of one table), so that each is read once.
 
     Columns: ``value`` (float), ``obs_status``, ``conf_status``, ``obs_flags``,
     ``caveats`` (';'-joined), ``problem`` and ``rule`` (why a cell cannot be read),
@@ -215,10 +219,17 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
     # the other distinct values are read one by one.
     plain = _plain_digits(uniques, symbols or {})
     plain_reading = Parsed()
-    readings = [plain_reading if is_plain else
-                parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
-                          thousands=thousands, precedence=precedence)
-                for u, is_plain in zip(uniques, plain, strict=True)]
+    memo = {} if memo is None else memo
+    readings = []
+    for u, is_plain in zip(uniques, plain, strict=True):
+        if is_plain:
+            readings.append(plain_reading)
+            continue
+        key = (type(u), u)  # True and 1 are equal keys, not equal cells
+        if (reading := memo.get(key)) is None:
+            reading = memo[key] = parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
+                                            thousands=thousands, precedence=precedence)
+        readings.append(reading)
     from ._frames import codes_of
 
     take = np.asarray(codes, dtype=np.intp)
