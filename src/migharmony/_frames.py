@@ -121,7 +121,9 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
     order = pd.unique(codes)  # the categories in use, in order of first appearance
 
     def texts(numbers: Any) -> list[str]:  # only the categories in use become Python str
-        return ["" if i == n_cats else str(categories[i]) for i in numbers.tolist()]
+        known = numbers[numbers < n_cats]
+        named = iter(str(c) for c in categories.take(known).tolist())
+        return ["" if i == n_cats else next(named) for i in numbers.tolist()]
 
     if len(order) == n_cats and (order == np.arange(n_cats)).all():
         return codes, texts(order)  # already numbered so
@@ -225,26 +227,15 @@ def concat_codes(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _stacked(parts: list[Any]) -> Any:
-    """Arrays of one dtype one after the other: categoricals united, Arrow text chunked
-    (no copy), numbers and masks concatenated."""
-    import numpy as np
+    """Arrays one after the other: categoricals united; arrays of one dtype joined by
+    their own concatenation (Arrow text as chunks, without a copy)."""
     import pandas as pd
-    import pyarrow as pa
 
     first = parts[0]
     if all(isinstance(p, pd.Categorical) for p in parts):
         return pd.api.types.union_categoricals(parts, sort_categories=True)
     if all(type(p) is type(first) and p.dtype == first.dtype for p in parts):
-        if isinstance(first, pd.arrays.ArrowStringArray):
-            arrays = [p.__arrow_array__() for p in parts]
-            chunks = [c for a in arrays for c in getattr(a, "chunks", [a])]
-            return pd.array(pa.chunked_array(chunks, type=arrays[0].type), dtype=first.dtype)
-        if isinstance(first, pd.arrays.IntegerArray):
-            return pd.arrays.IntegerArray(
-                np.concatenate([p.to_numpy(dtype=np.int64, na_value=0) for p in parts]),
-                np.concatenate([np.asarray(p.isna()) for p in parts]))
-        if isinstance(first, pd.arrays.NumpyExtensionArray):
-            return np.concatenate([p.to_numpy() for p in parts])
+        return type(first)._concat_same_type(parts)
     return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
