@@ -226,3 +226,29 @@ def test_key_hashes_do_not_depend_on_the_categories_of_a_batch() -> None:
     assert list(other["sex"].cat.categories) != cats
     assert (_KeyIndex.hash(one) == _KeyIndex.hash(frame)).all()  # codes hash as their texts
     assert (_KeyIndex.hash(other) == _KeyIndex.hash(frame)).all()
+
+
+def test_a_batch_reads_area_names_in_its_own_context(tmp_path: Path) -> None:
+    """The one documented difference from harmonize: 'Congo' is settled as COG only by
+    'Democratic Republic of the Congo' in the same batch; elsewhere it is rejected as
+    ambiguous, with that reason, never guessed."""
+    source = tmp_path / "congo.csv"
+    source.write_text("country,Total\nCongo,5\nMali,6\nSenegal,7\n"
+                      "Democratic Republic of the Congo,8\n", encoding="utf-8")
+    crosswalk = {
+        "migharmony": "crosswalk/1", "id": "congo", "title": "Congo",
+        "source": {"producer": "Test office", "licence": "CC0"},
+        "definitions": {"measure": "STOCK", "migr_basis": "COB"},
+        "read": {"format": "csv", "header_rows": [1]},
+        "columns": {"country": "country"}, "values": {"columns": ["Total"]},
+        "dimensions": {"ref_area": {"from": "country", "areas": {"scheme": "name"}},
+                       "time_period": {"value": "2020"}}}
+    whole = migharmony.harmonize(source, crosswalk)
+    assert whole.data["ref_area"].tolist() == ["COG", "MLI", "SEN", "COD"]
+    migharmony.harmonize_batches(source, crosswalk, tmp_path / "out", batch_rows=2)
+    rejected = read_dataset(tmp_path / "out", "rejected")
+    assert rejected["source_ref"].tolist() == ["B2"]
+    assert "ambiguous" in rejected["reason"].iloc[0] and "COD" in rejected["reason"].iloc[0]
+    mapped = copy.deepcopy(crosswalk)
+    mapped["dimensions"]["ref_area"]["map"] = {"Congo": "COG"}  # the advice given
+    assert_same(source, mapped, tmp_path / "out2", batch_rows=2)

@@ -15,7 +15,10 @@ reported (or rejected) exactly as :func:`migharmony.harmonize` does within one t
 
 The rows are exactly those of the in-memory path (``harmonize``): same values, codes,
 caveats and ``source_ref`` (rows keep their numbers in the file), in the same order
-once the parts are concatenated.
+once the parts are concatenated. One exception: a batch reads its area names in its own
+context, so an ambiguous name that another name of the table settles (``Congo`` beside
+``Democratic Republic of the Congo``) is settled only within one batch, and rejected as
+ambiguous (with that reason) otherwise; map such names in the crosswalk for batched runs.
 """
 
 from __future__ import annotations
