@@ -218,14 +218,17 @@ def _after_observations(data: pd.DataFrame, cw: Crosswalk) -> pd.DataFrame:
 
     if not cw.section("records") and not cw.data.get("not_disaggregated"):
         return data
-    data = as_frame(data)  # codes as text while records are added up and zeros marked
     if cw.section("records"):
         from .records import aggregate
 
+        data = as_frame(data)  # codes as text while records are added up
         data = aggregate(data, schema.key(data))
     if cw.data.get("not_disaggregated"):
         from .zeros import mark
 
+        # Only the columns zeros may set become text; the keys stay codes.
+        data = data.assign(**{c: schema.decode(data[c])
+                              for c in ("obs_status", "conf_status", "caveats") if c in data})
         data = mark(data, cw.data["not_disaggregated"], schema.key(data))
     return schema.conform(data)
 

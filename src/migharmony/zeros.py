@@ -41,7 +41,7 @@ def mark(data: pd.DataFrame, rules: Sequence[Mapping[str, Any]], key: Sequence[s
     """*data* with the parts of positive totals that are all zero marked (see module doc)."""
     import numpy as np
 
-    out = data.copy()
+    out = data.copy(deep=False)  # copy-on-write: only the columns set are copied
     for rule in rules:
         total_codes: Mapping[str, str] = rule["total"]
         setting = rule.get("set") or DEFAULT_SETTING
@@ -51,14 +51,14 @@ def mark(data: pd.DataFrame, rules: Sequence[Mapping[str, Any]], key: Sequence[s
         for dim, code in total_codes.items():
             is_total &= (out[dim] == code).to_numpy()
         value = out["obs_value"]
-        frame = out[group].copy() if group else out.iloc[:, :0].copy()
+        frame = out[group] if group else out.iloc[:, :0]
         frame["_total"] = value.where(is_total)
         frame["_nonzero_part"] = (~is_total) & value.fillna(0).ne(0)
         frame["_part"] = ~is_total
         total: Any
         nonzero: Any
         if group:
-            by = frame.groupby(group, dropna=False, sort=False)
+            by = frame.groupby(group, dropna=False, sort=False, observed=True)
             total = by["_total"].transform("max")
             nonzero = by["_nonzero_part"].transform("any")
         else:
