@@ -239,6 +239,25 @@ def _stacked(parts: list[Any]) -> Any:
     return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
+def numbered(heads: Any, numbers: Any) -> Any:
+    """``heads + str(number)`` for each number, as a ``str`` array joined by Arrow (no
+    Python string per row); *heads* is one text for all, or one per number (an array).
+
+    >>> numbered("row ", [2, 3]).tolist(), numbered(["B", "C"], [7, 7]).tolist()
+    (['row 2', 'row 3'], ['B7', 'C7'])
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    head: Any = pa.scalar(heads, text) if isinstance(heads, str) else pa.array(heads, text)
+    digits = pa.array(np.asarray(numbers, dtype=np.int64)).cast(text)
+    return pd.array(pc.binary_join_element_wise(head, digits, pa.scalar("", text)),
+                    dtype="str")
+
+
 def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
     """*frame* with its categorical code columns as ``str``: the analysis steps edit
     and combine codes freely, and give canonical dtypes back with ``schema.conform``."""

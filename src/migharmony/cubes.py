@@ -65,6 +65,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._frames import numbered
 from .crosswalk import Crosswalk
 from .errors import CrosswalkError, ReadError, SourceNotFoundError, did_you_mean
 
@@ -424,13 +425,13 @@ def _long_table(frame: pd.DataFrame, path: Path, read: Mapping[str, Any],
         raise ReadError(f"{path}: no value column '{value or default_value[0]}'"
                         + (f"; did you mean '{near[0]}'?" if near else "")
                         + " (set read.value_column in the crosswalk)")
-    out = frame.drop(columns=[value]).copy()
-    for c in out.columns:
-        if out[c].dtype != "str":
+    out = frame.drop(columns=[value])
+    for c in out.columns:  # dimension columns as text codes (categoricals stay so)
+        if out[c].dtype != "str" and not isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype("str")
     out.insert(0, "_raw", frame[value].astype(object).where(frame[value].notna(), None))
     out.insert(0, "_row", range(first_row, first_row + len(frame)))
-    out["_ref"] = pd.Series([f"row {r}" for r in out["_row"]], dtype="str").to_numpy()
+    out["_ref"] = numbered("row ", out["_row"])
     status = read.get("status_column", "OBS_STATUS")
     if status in out:
         out["_flags"] = _status_text(frame[status].astype(object)).to_numpy()
@@ -508,7 +509,7 @@ def _sdmx_ml(path: Path, read: Mapping[str, Any]) -> pd.DataFrame:
                         "dataset per file")
     frame = datasets[0].data.reset_index(drop=True)
     out = _long_table(frame, path, read, ("OBS_VALUE",), first_row=1)
-    out["_ref"] = [f"obs {r}" for r in out["_row"]]
+    out["_ref"] = numbered("obs ", out["_row"])
     return out
 
 

@@ -222,20 +222,16 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
 def _refs(grid: Grid, value_cols: list[int], rows: Any) -> Any:
     """``Table 1!L81`` for each cell (row-major), joined by Arrow: no Python string per cell."""
     import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from ._frames import numbered
 
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
-    heads = pa.array([prefix + column_letter(c) for c in value_cols], pa.large_string())
-    if len(value_cols) == 1:
-        head: Any = heads[0]
-    else:
-        head = heads.take(pa.array(np.tile(np.arange(len(value_cols)),
-                                           len(rows) // max(len(value_cols), 1))))
-    numbers = pa.array(np.asarray(rows, dtype=np.int64)).cast(pa.large_string())
-    joined = pc.binary_join_element_wise(head, numbers, pa.scalar("", pa.large_string()))
-    return pd.array(joined, dtype="str")
+    heads = [prefix + column_letter(c) for c in value_cols]
+    if len(heads) == 1:
+        return numbered(heads[0], rows)
+    return numbered(np.array(heads, dtype=object)[np.tile(np.arange(len(heads)),
+                                                          len(rows) // max(len(heads), 1))],
+                    rows)
 
 
 def _data_rows(grid: Grid, read: Any, header_rows: list[int], hxl_row: int | None,

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ._frames import numbered
 from .crosswalk import Crosswalk
 from .errors import CrosswalkError
 
@@ -86,9 +87,9 @@ def mark_records(cells: Cells, crosswalk: Crosswalk) -> Cells:
     frame = cells.frame
     if spec.get("count"):
         frame["_raw"] = 1
-    frame["_ref"] = [f"row {r}" for r in frame["_row"]]
+    frame["_ref"] = numbered("row ", frame["_row"])
     if len(cells.excluded):
-        cells.excluded["_ref"] = [f"row {r}" for r in cells.excluded["_row"]]
+        cells.excluded["_ref"] = numbered("row ", cells.excluded["_row"])
     return cells
 
 
