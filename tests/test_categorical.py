@@ -197,3 +197,18 @@ def test_join_caveats_is_the_union_row_by_row(columns: tuple, sort: bool,
                 if code and code not in seen:
                     seen.append(code)
         assert joined.iloc[i] == ";".join(sorted(seen) if sort else seen)
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_both_arrow_readers_count_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       whole: bool) -> None:
+    """The threaded whole-file read and the block-by-block read give the same grid and
+    refuse a table beyond max_rows alike."""
+    monkeypatch.setattr(read, "_surely_within", lambda path, max_rows: whole)
+    monkeypatch.setattr(read, "ARROW_BLOCK_BYTES", 64)  # several blocks for the streaming
+    path = write(tmp_path / "t.csv", [["Area", "Value"]] + [["Mali", str(i)] for i in range(50)])
+    grid = read_grid(path, categorical=True)
+    assert is_categorical(grid)
+    assert texts(grid) == [["Area"] + ["Mali"] * 50, ["Value"] + [str(i) for i in range(50)]]
+    with pytest.raises(ReadError, match="max_rows"):
+        read_grid(path, categorical=True, max_rows=50)
