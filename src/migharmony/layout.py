@@ -177,10 +177,15 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     # Rows that are blank in every column the crosswalk uses hold no data cell.
     used = sorted({*value_cols, *named.values()})
     used_text = {c: _as_text(block[c]) for c in used if c < width}
-    keep = np.logical_or.reduce([_nonblank(t) for t in used_text.values()]) if used_text \
-        else np.zeros(len(block), dtype=bool)
-    block_rows = block.index[keep]
+    # A categorical column without a blank text fills every row: no row to test.
+    if any(isinstance(t.dtype, pd.CategoricalDtype)
+           and not (t.cat.categories.str.strip() == "").any() for t in used_text.values()):
+        keep = np.ones(len(block), dtype=bool)
+    else:
+        keep = np.logical_or.reduce([_nonblank(t) for t in used_text.values()]) \
+            if used_text else np.zeros(len(block), dtype=bool)
     every = bool(keep.all())  # a long table: no blank row, no row to drop
+    block_rows = block.index if every else block.index[keep]
 
     row_frame = pd.DataFrame({name: (used_text[c] if every else used_text[c][keep])
                               if c < width else "" for name, c in named.items()},
