@@ -403,8 +403,16 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
 
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
+    # Age bounds follow from the age codes: set once on the whole, not joined from slices.
+    for part in parts:
+        part.data = part.data.drop(columns=["age_low", "age_high"])
+    data = concat_codes([p.data for p in parts])
+    low, high = _age_bounds(data["age"])
+    at = list(data.columns).index("age") + 1
+    data.insert(at, "age_low", low)
+    data.insert(at + 1, "age_high", high)
     return Observations(
-        data=concat_codes([p.data for p in parts]),
+        data=data,
         rejected=[r for p in parts for r in p.rejected],
         report=report,
         problems=pd.concat([p.problems for p in parts]))
@@ -500,7 +508,7 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     import numpy as np
     import pandas as pd
 
-    from . import schema, vocab
+    from . import schema
     from .tag import SETTABLE
 
     defs = cw.definitions
@@ -550,15 +558,23 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     for spec in schema.COLUMNS:
         if spec.name not in result:
             result[spec.name] = spec.default if spec.default is not None else pd.NA
-    # Intervals of the distinct age codes, taken back to the rows.
-    age_codes, age_uniques = distinct(result["age"])  # a missing age reads as ""
-    ages = vocab.age_intervals(pd.Series([u or "_U" for u in age_uniques], dtype=object))
-    for bound in ("age_low", "age_high"):
-        interval = ages[bound]
-        result[bound] = pd.arrays.IntegerArray(
-            interval.to_numpy(dtype=np.int64, na_value=0)[age_codes],
-            interval.isna().to_numpy()[age_codes])
+    result["age_low"], result["age_high"] = _age_bounds(result["age"])
     return result  # canonical dtypes once filtered (_canonical_check)
+
+
+def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
+    """``age_low`` and ``age_high`` of each row: the intervals of the distinct age codes,
+    taken back to the rows (a missing age has none)."""
+    import numpy as np
+    import pandas as pd
+
+    from . import vocab
+
+    age_codes, age_uniques = distinct(age)  # a missing age reads as ""
+    ages = vocab.age_intervals(pd.Series([u or "_U" for u in age_uniques], dtype=object))
+    return tuple(pd.arrays.IntegerArray(  # type: ignore[return-value]
+        ages[bound].to_numpy(dtype=np.int64, na_value=0)[age_codes],
+        ages[bound].isna().to_numpy()[age_codes]) for bound in ("age_low", "age_high"))
 
 
 def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
