@@ -201,8 +201,8 @@ def _renumbered(keys: Any, bound: int) -> tuple[Any, int]:
 
 def concat_codes(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """*frames* (same columns) one below the other, index renumbered; categorical
-    columns stay categorical (their categories united, sorted), and each frame's
-    column is let go once copied, so that memory never holds the frames twice.
+    columns stay categorical (their categories united, sorted). The frames are emptied
+    column by column as they are joined, so that memory never holds the data twice.
 
     >>> import pandas as pd
     >>> one = pd.DataFrame({"sex": pd.Categorical(["M"]), "v": [1.0]})

@@ -365,9 +365,9 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
     return Observations(kept, rejected, report, problems)
 
 
-#: Cells harmonized at a time by :func:`harmonize`: the arrays of a slice fit the
-#: processor's caches and the allocator's reuse, where arrays of tens of millions of
-#: rows are fresh memory at every step (about a third slower at 10 million cells).
+#: Cells harmonized at a time by :func:`harmonize`: the intermediate arrays are those of
+#: a slice, not of the table (at 10 million cells the peak fell from 2.5 to 2.0 GB), and
+#: the allocator reuses their memory from slice to slice instead of mapping fresh pages.
 SLICE_ROWS = 1_000_000
 
 
@@ -380,6 +380,9 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     context is the whole table: it is computed once and given to every slice. A table
     whose area context depends on the period (dated regex rules) is done in one piece.
     """
+    import pandas as pd
+
+    from ._frames import concat_codes
     from .mapping import _area_context
 
     if len(frame) <= SLICE_ROWS * 3 // 2:
@@ -397,10 +400,6 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     parts = [_to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
                               unreadable=unreadable, context=context, memo=memo)
              for start in range(0, len(frame), SLICE_ROWS)]
-    import pandas as pd
-
-    from ._frames import concat_codes
-
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
     # Age bounds follow from the age codes: set once on the whole, not joined from slices.

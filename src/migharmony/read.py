@@ -388,7 +388,7 @@ def _read_regular(path: Path, delimiter: str, width: int, max_rows: int) -> pd.D
     exactly as the general reader would: a line wider or narrower than the first
     (titles, notes, blank lines), a first line narrower than the widest of the sample,
     bytes that are not UTF-8. Beyond *max_rows* rows the table is refused, having read
-    at most one block more.
+    at most one block more (all of it when its size said it would fit).
     """
     import pyarrow as pa
 
@@ -534,9 +534,8 @@ def _read_text(path: Path, encoding: str | None, delimiter: str | None, max_rows
         raise ReadError(f"{path}: unknown encoding '{enc}'") from None
     delim = delimiter or sniff_delimiter(head)
     # Title or note lines above and below the table have fewer fields than the table:
-    # read as many columns as the widest line of the sample, not of the first line.
-    # The sample's lines, quoted line breaks honoured; a line cut by the sample's end
-    # is left out (the whole file when it fits in the sample).
+    # read as many columns as the widest line of the sample, not of the first line
+    # (quoted line breaks honoured; a line cut by the end of the sample left out).
     whole = len(sample) < 1 << 16
     lines = head if whole else head[: max(head.rfind("\n"), 0)]
     try:
