@@ -228,12 +228,12 @@ def test_key_hashes_do_not_depend_on_the_categories_of_a_batch() -> None:
     assert (_KeyIndex.hash(other) == _KeyIndex.hash(frame)).all()
 
 
-def test_a_batch_reads_area_names_in_its_own_context(tmp_path: Path) -> None:
-    """The one documented difference from harmonize: 'Congo' is settled as COG only by
-    'Democratic Republic of the Congo' in the same batch; elsewhere it is rejected as
-    ambiguous, with that reason, never guessed."""
+def test_area_names_are_read_in_the_context_of_the_whole_table(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'Congo' is COG because 'Democratic Republic of the Congo' is in the table, even
+    in another batch: the batches are harmonized again with the table's area names."""
     source = tmp_path / "congo.csv"
-    source.write_text("country,Total\nCongo,5\nMali,6\nSenegal,7\n"
+    source.write_text("country,Total\nMali,6\nSenegal,7\nCongo,5\nNiger,4\n"
                       "Democratic Republic of the Congo,8\n", encoding="utf-8")
     crosswalk = {
         "migharmony": "crosswalk/1", "id": "congo", "title": "Congo",
@@ -243,12 +243,28 @@ def test_a_batch_reads_area_names_in_its_own_context(tmp_path: Path) -> None:
         "columns": {"country": "country"}, "values": {"columns": ["Total"]},
         "dimensions": {"ref_area": {"from": "country", "areas": {"scheme": "name"}},
                        "time_period": {"value": "2020"}}}
+    from migharmony import batches
+
     whole = migharmony.harmonize(source, crosswalk)
-    assert whole.data["ref_area"].tolist() == ["COG", "MLI", "SEN", "COD"]
-    migharmony.harmonize_batches(source, crosswalk, tmp_path / "out", batch_rows=2)
-    rejected = read_dataset(tmp_path / "out", "rejected")
-    assert rejected["source_ref"].tolist() == ["B2"]
-    assert "ambiguous" in rejected["reason"].iloc[0] and "COD" in rejected["reason"].iloc[0]
-    mapped = copy.deepcopy(crosswalk)
-    mapped["dimensions"]["ref_area"]["map"] = {"Congo": "COG"}  # the advice given
-    assert_same(source, mapped, tmp_path / "out2", batch_rows=2)
+    assert whole.data["ref_area"].tolist() == ["MLI", "SEN", "COG", "NER", "COD"]
+    passes: list[object] = []
+    original = batches._write_batches
+
+    def spy(*args: Any) -> Any:
+        passes.append(args[6])  # the context given
+        return original(*args)
+
+    monkeypatch.setattr(batches, "_write_batches", spy)
+    assert_same(source, crosswalk, tmp_path / "out", batch_rows=2)
+    assert passes[0] is None and passes[1] == {"ref_area": [
+        "Mali", "Senegal", "Congo", "Niger", "Democratic Republic of the Congo"]}
+    # The first attempt wrote the part of the first batch, then met "Congo": removed,
+    # and written again with the others.
+    assert sorted(p.name for p in (tmp_path / "out" / "data").glob("*")) == [
+        "part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
+    # Without a name that needs it, one pass only.
+    passes.clear()
+    plain = tmp_path / "plain.csv"
+    plain.write_text("country,Total\nMali,6\nSenegal,7\nNiger,8\n", encoding="utf-8")
+    assert_same(plain, crosswalk, tmp_path / "out2", batch_rows=2)
+    assert passes == [None]

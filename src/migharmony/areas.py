@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -47,6 +48,7 @@ __all__ = [
     "STATUSES",
     "Scheme",
     "codes",
+    "depends_on_context",
     "groups_of",
     "info",
     "is_group",
@@ -310,6 +312,19 @@ def _text_of(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def depends_on_context(labels: Iterable[str]) -> bool:
+    """Whether any of *labels* is read according to the other labels of its table
+    ("Congo" means COG only beside "Democratic Republic of the Congo").
+
+    >>> depends_on_context(["Mali", "Congo"]), depends_on_context(["Mali"])
+    (True, False)
+    """
+    from ._area_norm import area_key
+
+    contextual = _index().contextual
+    return any(area_key(str(label)) in contextual for label in labels)
 
 
 def _apply_context(index: AreaIndex, outcomes: list[_Outcome]) -> None:

@@ -15,10 +15,10 @@ reported (or rejected) exactly as :func:`migharmony.harmonize` does within one t
 
 The rows are exactly those of the in-memory path (``harmonize``): same values, codes,
 caveats and ``source_ref`` (rows keep their numbers in the file), in the same order
-once the parts are concatenated. One exception: a batch reads its area names in its own
-context, so an ambiguous name that another name of the table settles (``Congo`` beside
-``Democratic Republic of the Congo``) is settled only within one batch, and rejected as
-ambiguous (with that reason) otherwise; map such names in the crosswalk for batched runs.
+once the parts are concatenated. Area names that other names of the table settle
+(``Congo`` beside ``Democratic Republic of the Congo``) are read in the context of the
+whole table: when a batch holds one, the area names of the table are gathered in one
+more pass and the batches are harmonized with them.
 """
 
 from __future__ import annotations
@@ -65,11 +65,16 @@ class BatchSummary:
 
 
 def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None = None, *,
-                    on_collision: str = "raise") -> tuple[pd.DataFrame, pd.DataFrame]:
+                    on_collision: str = "raise",
+                    context: Mapping[str, list[str]] | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Harmonize the cells of one batch: (observations, rejected cells).
 
     A pure function of its arguments, the in-memory pipeline's steps after the read:
     values, row tags, mapping, schema checks and key collisions within the batch.
+    *context* gives, per area dimension, the area names of the whole table, so that a
+    name another one settles ("Congo" beside "Democratic Republic of the Congo") is
+    read as in the whole table (see :func:`harmonize_batches`).
     """
     import pandas as pd
 
@@ -77,7 +82,7 @@ def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None
 
     excluded = cells.excluded
     rejected = [_rejected_frame(excluded, cw, excluded["reason"], excluded["rule"])]
-    observations = _to_observations(cells.frame, cw, dict(notes or {}))
+    observations = _to_observations(cells.frame, cw, dict(notes or {}), context=context)
     data, more = observations.data, observations.rejected
     rejected.extend(more)
     rejected_frame = pd.concat(rejected, ignore_index=True)
@@ -119,7 +124,7 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
     1      MLI   485829.0
     2      NGA  1308568.0
     """
-    from .emit import metadata_json, write_parquet
+    from .emit import metadata_json
     from .pipeline import _notes
     from .result import build_metadata
 
@@ -140,10 +145,45 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
         if folder.exists() and any(folder.glob("part-*.parquet")):
             raise MigharmonyError(f"{folder} already holds parts; give an empty output folder")
     notes = _notes(source, cw)
+    # Area names are read in their batch's context, unless a batch holds a name that
+    # another name settles ("Congo"): then the area names of the whole table are
+    # gathered (one more pass over the table) and the batches are harmonized again.
+    context: dict[str, list[str]] | None = None
+    while True:
+        summary = _write_batches(path, cw, batch_rows, out, notes, on_collision, context,
+                                 source, started)
+        if summary is not None:
+            break
+        context = _table_context(path, cw, batch_rows)
+    if not summary.n_batches:
+        raise ReadError(f"{path}: no data rows to harmonize")
+    summary.seconds = time.perf_counter() - started
+    summary.metadata = build_metadata(cw, source, None, notes=notes, corrections=[],
+                                      n_data=summary.n_data, n_rejected=summary.n_rejected,
+                                      seconds=summary.seconds, mapping={})
+    summary.metadata["batches"] = {"count": summary.n_batches, "batch_rows": batch_rows}
+    (out / "metadata.json").write_text(metadata_json(summary.metadata), encoding="utf-8")
+    return summary
+
+
+def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
+                   notes: dict[str, str], on_collision: str,
+                   context: dict[str, list[str]] | None, source: Any,
+                   started: float) -> BatchSummary | None:
+    """Harmonize and write every batch; None (the parts written removed) when a batch
+    needs the area names of the whole table and *context* is not given yet."""
+    from .emit import write_parquet
+    from .result import build_metadata
+
     summary = BatchSummary(output_dir=out)
     seen = _KeyIndex()
     for number, (cells, grid) in enumerate(_batches(path, cw, batch_rows)):
-        data, rejected = harmonize_batch(cells, cw, notes, on_collision=on_collision)
+        if context is None and _needs_context(cells, cw):
+            for part in [*summary.data_files, *summary.rejected_files]:
+                part.unlink()
+            return None
+        data, rejected = harmonize_batch(cells, cw, notes, on_collision=on_collision,
+                                         context=context)
         data, rejected = seen.check(data, rejected, cw, on_collision, summary.data_files)
         metadata = build_metadata(cw, source, grid, notes=notes, corrections=[],
                                   n_data=len(data), n_rejected=len(rejected),
@@ -157,15 +197,39 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
         summary.n_data += len(data)
         summary.n_rejected += len(rejected)
         del cells, data, rejected  # let this batch go before the next one is read
-    if not summary.n_batches:
-        raise ReadError(f"{path}: no data rows to harmonize")
-    summary.seconds = time.perf_counter() - started
-    summary.metadata = build_metadata(cw, source, None, notes=notes, corrections=[],
-                                      n_data=summary.n_data, n_rejected=summary.n_rejected,
-                                      seconds=summary.seconds, mapping={})
-    summary.metadata["batches"] = {"count": summary.n_batches, "batch_rows": batch_rows}
-    (out / "metadata.json").write_text(metadata_json(summary.metadata), encoding="utf-8")
     return summary
+
+
+def _area_sources(cw: Crosswalk) -> dict[str, str]:
+    """Area dimensions resolved from a column: dimension -> the column it reads."""
+    return {dim: str(spec.get("from", dim)) for dim, spec in cw.dimensions().items()
+            if spec.get("areas") is not None and "value" not in spec}
+
+
+def _needs_context(cells: Cells, cw: Crosswalk) -> bool:
+    """Whether the batch holds an area name that other names of the table settle."""
+    from .areas import depends_on_context
+    from .mapping import _area_context
+
+    for dim, column in _area_sources(cw).items():
+        if column in cells.frame:
+            labels = _area_context(dim, cells.frame[column], cw)
+            if labels and depends_on_context(labels):
+                return True
+    return False
+
+
+def _table_context(path: Path, cw: Crosswalk, batch_rows: int) -> dict[str, list[str]]:
+    """The area names of the whole table, per area dimension (one pass, no harmonizing)."""
+    from .mapping import _area_context
+
+    found: dict[str, dict[str, None]] = {dim: {} for dim in _area_sources(cw)}
+    for cells, _ in _batches(path, cw, batch_rows):
+        for dim, column in _area_sources(cw).items():
+            if column in cells.frame:
+                found[dim].update(dict.fromkeys(_area_context(dim, cells.frame[column], cw)
+                                                or []))
+    return {dim: list(labels) for dim, labels in found.items()}
 
 
 def read_dataset(output_dir: str | Path, part: str = "data") -> pd.DataFrame:
