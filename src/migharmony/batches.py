@@ -200,35 +200,23 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
     return summary
 
 
-def _area_sources(cw: Crosswalk) -> dict[str, str]:
-    """Area dimensions resolved from a column: dimension -> the column it reads."""
-    return {dim: str(spec.get("from", dim)) for dim, spec in cw.dimensions().items()
-            if spec.get("areas") is not None and "value" not in spec}
-
-
 def _needs_context(cells: Cells, cw: Crosswalk) -> bool:
     """Whether the batch holds an area name that other names of the table settle."""
     from .areas import depends_on_context
     from .mapping import _area_context
 
-    for dim, column in _area_sources(cw).items():
-        if column in cells.frame:
-            labels = _area_context(dim, cells.frame[column], cw)
-            if labels and depends_on_context(labels):
-                return True
-    return False
+    context = _area_context(cells.frame, cw) or {}
+    return any(depends_on_context(labels) for labels in context.values())
 
 
 def _table_context(path: Path, cw: Crosswalk, batch_rows: int) -> dict[str, list[str]]:
     """The area names of the whole table, per area dimension (one pass, no harmonizing)."""
     from .mapping import _area_context
 
-    found: dict[str, dict[str, None]] = {dim: {} for dim in _area_sources(cw)}
+    found: dict[str, dict[str, None]] = {}
     for cells, _ in _batches(path, cw, batch_rows):
-        for dim, column in _area_sources(cw).items():
-            if column in cells.frame:
-                found[dim].update(dict.fromkeys(_area_context(dim, cells.frame[column], cw)
-                                                or []))
+        for dim, labels in (_area_context(cells.frame, cw) or {}).items():
+            found.setdefault(dim, {}).update(dict.fromkeys(labels))
     return {dim: list(labels) for dim, labels in found.items()}
 
 

@@ -129,20 +129,25 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
     return _spread(done, [p[0] for p in pairs], codes_idx, labels.index)
 
 
-def _area_context(dim: str, labels: pd.Series, crosswalk: Crosswalk) -> list[str] | None:
-    """The labels of *labels* that *dim* resolves as area names, to give as *context* to
-    :func:`map_dimension` over a part of the same table; None when no context is needed
-    (no area resolution) or when it would depend on the period (dated regex rules)."""
+def _area_context(cells: pd.DataFrame, crosswalk: Crosswalk) -> dict[str, list[str]] | None:
+    """Per dimension resolved as area names, the labels of *cells* read so, to give as
+    *context* to :func:`map_dimension` over a part of the same table. None when one of
+    them would depend on the period (dated regex rules): such a table is read whole.
+    """
     from ._frames import distinct
 
-    spec = crosswalk.dimensions().get(dim, {})
-    if spec.get("areas") is None or dim not in AREA_DIMENSIONS:
-        return None
-    if any("valid_from" in r or "valid_to" in r for r in spec.get("regex", [])):
-        return None
-    explicit, vocabulary = _explicit(spec), _vocabulary_of(dim, spec)
-    return [label for label in distinct(labels)[1]
-            if _map_one(dim, spec, label, "", explicit, vocabulary) is None]
+    context: dict[str, list[str]] = {}
+    for dim, spec in crosswalk.dimensions().items():
+        column = spec.get("from", dim)
+        if spec.get("areas") is None or dim not in AREA_DIMENSIONS or column not in cells \
+                or ("value" in spec and "from" not in spec):
+            continue
+        if any("valid_from" in r or "valid_to" in r for r in spec.get("regex", [])):
+            return None
+        explicit, vocabulary = _explicit(spec), _vocabulary_of(dim, spec)
+        context[dim] = [label for label in distinct(cells[column])[1]
+                        if _map_one(dim, spec, label, "", explicit, vocabulary) is None]
+    return context
 
 
 def _explicit(spec: Mapping[str, Any]) -> dict[str, Any]:

@@ -385,17 +385,9 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     from ._frames import concat_codes
     from .mapping import _area_context
 
-    if len(frame) <= SLICE_ROWS * 3 // 2:
+    context = _area_context(frame, cw) if len(frame) > SLICE_ROWS * 3 // 2 else None
+    if context is None:  # a table of one slice, or one whose area context needs periods
         return _to_observations(frame, cw, notes, unreadable=unreadable)
-    context: dict[str, list[str]] = {}
-    for dim, spec in cw.dimensions().items():
-        source = spec.get("from", dim)
-        if "from" in spec or "value" not in spec:
-            labels = _area_context(dim, frame[source], cw) if source in frame else None
-            if labels is None and spec.get("areas") is not None:
-                return _to_observations(frame, cw, notes, unreadable=unreadable)
-            if labels is not None:
-                context[dim] = labels
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
     parts = [_to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
                               unreadable=unreadable, context=context, memo=memo)

@@ -392,28 +392,22 @@ def _read_regular(path: Path, delimiter: str, width: int, max_rows: int) -> pd.D
     """
     import pyarrow as pa
 
-    try:
-        if _surely_within(path, max_rows):  # Arrow's threaded reader, then the count
-            table = _arrow_table(path, delimiter, width)
-            if table is None:
-                return None
-            if table.num_rows > max_rows:
-                raise ReadError(f"{path}: more than {max_rows:,} rows; pass a larger max_rows")
-            return _categorical_frame(table, 1)
-        reader = _arrow_reader(path, delimiter, width)  # a block at a time, to stop early
-        if reader is None:
-            return None
-        batches, n_rows = [], 0
-        for batch in reader:
-            batches.append(batch)
-            n_rows += batch.num_rows
-            if n_rows > max_rows:
-                raise ReadError(f"{path}: more than {max_rows:,} rows; pass a larger max_rows")
-        table = pa.Table.from_batches(batches, schema=reader.schema)
-    except ReadError:
-        raise
+    too_many = ReadError(f"{path}: more than {max_rows:,} rows; pass a larger max_rows")
+    if not _surely_within(path, max_rows):
+        # A block at a time, to stop soon after max_rows: one chunk of max_rows + 1 rows
+        # means too many; a shorter one is the whole table; none, an irregular one.
+        chunk = next(regular_chunks(path, delimiter, width, max_rows + 1, 0), None)
+        if chunk is not None and len(chunk) > max_rows:
+            raise too_many
+        return chunk
+    try:  # Arrow's threaded reader, then the count
+        table = _arrow_table(path, delimiter, width)
     except (pa.ArrowException, OSError, ValueError):
         return None
+    if table is None:
+        return None
+    if table.num_rows > max_rows:
+        raise too_many
     return _categorical_frame(table, 1)
 
 
