@@ -212,3 +212,8 @@ def test_both_arrow_readers_count_rows(tmp_path: Path, monkeypatch: pytest.Monke
     assert texts(grid) == [["Area"] + ["Mali"] * 50, ["Value"] + [str(i) for i in range(50)]]
     with pytest.raises(ReadError, match="max_rows"):
         read_grid(path, categorical=True, max_rows=50)
+    noted = tmp_path / "noted.csv"  # an irregular line: the general reader, same cells
+    noted.write_text(path.read_text(encoding="utf-8") + "Note: provisional\n",
+                     encoding="utf-8")
+    grid = read_grid(noted, categorical=True)
+    assert not is_categorical(grid) and texts(grid) == texts(read_grid(noted))
