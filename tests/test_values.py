@@ -39,6 +39,18 @@ def test_glued_flags_are_split_and_all_kept() -> None:
     assert parsed.obs_status == "B"  # break wins over estimated and provisional
 
 
+@pytest.mark.parametrize("text", ["0pe", "0ep", "7 pe"])
+def test_one_cell_follows_the_vocabulary_precedence_without_being_told(text: str) -> None:
+    # Found by hypothesis: parse_one ignored the SDMX precedence unless it was passed,
+    # so "0pe" read P alone and E through parse().
+    from migharmony import vocab
+
+    rank = {c: vocab.info("obs_status", c)["precedence"] for c in ("E", "P")}
+    first = min(rank, key=rank.__getitem__)
+    assert parse_one(text, flags=FLAGS).obs_status == first
+    assert parse(pd.Series([text]), flags=FLAGS)["obs_status"].iloc[0] == first
+
+
 def test_symbol_with_flag() -> None:
     parsed = parse_one(": c", symbols=SYMBOLS, flags=FLAGS)
     assert parsed.value is None

@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,6 +89,9 @@ def parse_one(raw: Any, *, symbols: Mapping[str, Mapping[str, Any]] | None = Non
               precedence: Mapping[str, int] | None = None) -> Parsed:
     """Read one raw cell (see :func:`parse` for the vectorised version).
 
+    Several flags on one cell give the status that ranks first in the SDMX precedence
+    of the vocabulary (*precedence* overrides it), as :func:`parse` does.
+
     >>> parse_one("1 234 p", flags={"p": {"obs_status": "P"}}).value
     1234.0
     >>> parse_one("abc").problem
@@ -95,7 +99,8 @@ def parse_one(raw: Any, *, symbols: Mapping[str, Mapping[str, Any]] | None = Non
     """
     symbols = symbols or {}
     flags = flags or {}
-    precedence = precedence or {}
+    if precedence is None:
+        precedence = _precedence()
     if thousands is None:
         thousands = (",", *_SPACES, "'") if decimal == "." else (".", *_SPACES, "'")
     if isinstance(raw, bool):
@@ -269,7 +274,8 @@ def _plain_digits(uniques: Any, symbols: Mapping[str, Any]) -> Any:
     return plain
 
 
-def _precedence() -> dict[str, int]:
+@cache
+def _precedence() -> Mapping[str, int]:
     from . import vocab
 
     out = {}
