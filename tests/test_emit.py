@@ -32,6 +32,28 @@ def test_parquet_round_trip_keeps_values_and_metadata(result, tmp_path: Path) ->
     assert meta["vocabulary_version"] == migharmony.vocab.version()
 
 
+def test_parquet_keeps_statistics_where_readers_filter(result, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from migharmony import schema
+
+    path = result.to_parquet(tmp_path / "out.parquet")
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    data = result.data
+    for name in (*schema.KEY, "obs_value", "age_low", "age_high"):
+        stats = columns[name].statistics
+        assert stats is not None, name
+        assert stats.has_min_max == bool(data[name].notna().any()), name
+    assert columns["obs_value"].statistics.min == data["obs_value"].min()
+    assert columns["ref_area"].statistics.max == data["ref_area"].astype(str).max()
+    for name in ("source_ref", "caveats", "obs_flags"):
+        stats = columns[name].statistics
+        assert stats is None or not stats.has_min_max, name
+    assert "RLE_DICTIONARY" not in columns["source_ref"].encodings
+    assert "RLE_DICTIONARY" in columns["ref_area"].encodings
+
+
 def test_csv_writes_a_valid_data_package(result, tmp_path: Path) -> None:
     frictionless = pytest.importorskip("frictionless")
     path = result.to_csv(tmp_path / "out.csv")
