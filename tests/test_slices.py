@@ -63,9 +63,10 @@ def table(n: int, seed: int) -> list[tuple[str, str, str, str]]:
 
 
 def assert_same(monkeypatch: pytest.MonkeyPatch, source: Path, crosswalk: Any,
-                slice_rows: int) -> migharmony.HarmonizedResult:
+                slice_rows: int, threads: int = 3) -> migharmony.HarmonizedResult:
     whole = migharmony.harmonize(source, crosswalk)
     monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", threads)
     sliced = migharmony.harmonize(source, crosswalk)
     monkeypatch.undo()
     pd.testing.assert_frame_equal(sliced.data, whole.data)  # dtypes and categories too
@@ -85,12 +86,13 @@ def test_area_names_are_read_in_the_context_of_the_whole_table(
 
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(n=st.integers(2, 40), slice_rows=st.integers(2, 25), seed=st.integers(0, 9))
+@given(n=st.integers(2, 40), slice_rows=st.integers(2, 25), seed=st.integers(0, 9),
+       threads=st.sampled_from([1, 2, 4]))
 def test_any_slice_size_gives_the_whole_table_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int, slice_rows: int,
-        seed: int) -> None:
+        seed: int, threads: int) -> None:
     source = write(tmp_path / "t.csv", table(n, seed))
-    assert_same(monkeypatch, source, CROSSWALK, slice_rows)
+    assert_same(monkeypatch, source, CROSSWALK, slice_rows, threads)
 
 
 @pytest.mark.parametrize(("source", "crosswalk"), [
@@ -101,6 +103,57 @@ def test_real_tables_in_slices(monkeypatch: pytest.MonkeyPatch, source: Path,
                                crosswalk: str) -> None:
     whole = assert_same(monkeypatch, source, crosswalk, slice_rows=997)
     assert len(whole.data) > 2 * 997  # several slices
+
+
+def test_slices_in_threads_run_concurrently_and_keep_their_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    source = write(tmp_path / "t.csv", table(40, seed=3))
+    names: set[str] = set()
+    original = pipeline._to_observations
+
+    def spy(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        names.add(threading.current_thread().name)
+        return original(frame, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_to_observations", spy)
+    whole = assert_same(monkeypatch, source, CROSSWALK, slice_rows=4, threads=3)
+    assert any(n.startswith("migharmony-slice") for n in names)  # threads were used
+    refs = whole.data["source_ref"].str[1:].astype(int)
+    assert refs.is_monotonic_increasing  # observations in the order of the table
+
+
+def test_an_error_in_one_slice_is_raised_as_it_would_be_without_threads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write(tmp_path / "t.csv", table(40, seed=4))
+    original = pipeline._to_observations
+    calls: list[int] = []
+
+    def failing(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise migharmony.errors.CrosswalkError("slice 3 failed")
+        return original(frame, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_to_observations", failing)
+    monkeypatch.setattr(pipeline, "SLICE_ROWS", 4)
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", 2)
+    with pytest.raises(migharmony.errors.CrosswalkError, match="slice 3 failed"):
+        migharmony.harmonize(source, CROSSWALK)
+
+
+def test_the_thread_count_follows_the_cpus_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", None)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5, 6, 7},
+                        raising=False)
+    assert pipeline._slice_threads() == 4  # at most 4 slices in memory at once
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    assert pipeline._slice_threads() == 1
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", 0)
+    assert pipeline._slice_threads() == 1
 
 
 def test_dated_area_rules_keep_the_table_in_one_piece(

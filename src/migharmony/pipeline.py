@@ -15,7 +15,7 @@ status and no value) or in ``result.rejected`` with its location and a reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -370,6 +370,20 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
 #: the allocator reuses their memory from slice to slice instead of mapping fresh pages.
 SLICE_ROWS = 1_000_000
 
+#: Slices harmonized at once, in threads (the array work releases the GIL). None: as many
+#: as the CPUs this process may use, at most 4; 1: one slice after the other. Each slice
+#: in flight holds its intermediate arrays, so more threads cost more memory.
+SLICE_THREADS: int | None = None
+
+
+def _slice_threads() -> int:
+    if SLICE_THREADS is not None:
+        return max(1, SLICE_THREADS)
+    import os
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(4, cpus or 1))
+
 
 def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
                unreadable: Mapping[str, str]) -> Observations:
@@ -379,6 +393,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     Every step works cell by cell (or label by label) except area resolution, whose
     context is the whole table: it is computed once and given to every slice. A table
     whose area context depends on the period (dated regex rules) is done in one piece.
+    The first slice runs alone (it loads the vocabulary and area indexes and fills the
+    memo); the others run in :data:`SLICE_THREADS` threads, their results kept in order.
     """
     import pandas as pd
 
@@ -389,9 +405,13 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     if context is None:  # a table of one slice, or one whose area context needs periods
         return _to_observations(frame, cw, notes, unreadable=unreadable)
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
-    parts = [_to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
-                              unreadable=unreadable, context=context, memo=memo)
-             for start in range(0, len(frame), SLICE_ROWS)]
+
+    def one(start: int) -> Observations:
+        return _to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
+                                unreadable=unreadable, context=context, memo=memo)
+
+    starts = range(0, len(frame), SLICE_ROWS)
+    parts = [one(starts[0]), *_in_threads(one, starts[1:], _slice_threads())]
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
     # Age bounds follow from the age codes: set once on the whole, not joined from slices.
@@ -407,6 +427,25 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
         rejected=[r for p in parts for r in p.rejected],
         report=report,
         problems=pd.concat([p.problems for p in parts]))
+
+
+def _in_threads(work: Any, items: Sequence[Any], threads: int) -> list[Any]:
+    """``[work(item) for item in items]``, run in up to *threads* threads; each call sees
+    the caller's context variables (pandera's configuration among them)."""
+    if threads <= 1 or len(items) <= 1:
+        return [work(item) for item in items]
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(threads, len(items)),
+                            thread_name_prefix="migharmony-slice") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, work, item) for item in items]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for future in futures:  # the first error stops the slices not yet started
+                future.cancel()
+            raise
 
 
 def _formula_checks(frame: pd.DataFrame, unreadable: Mapping[str, str]) -> list[Any]:
