@@ -142,6 +142,23 @@ def test_distinct_through_codes_equals_factorize(values: list[str | None],
     assert codes.tolist() == expected_codes.tolist()
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "_T", "Y0T4", "Y_GE65", "Y15T64",
+                                                     "_U", "Y_LT1"])), max_size=30))
+def test_age_bounds_through_codes_equal_those_of_each_code(values: list[str | None]) -> None:
+    from migharmony import vocab
+    from migharmony.pipeline import _age_bounds
+
+    plain = pd.Series(values, dtype="str")
+    categorical = plain.astype(pd.CategoricalDtype(["Y_LT1", "", "Y0T4", "_T", "Y_GE65",
+                                                    "Y15T64", "_U", "Y_GE100"]))
+    one_by_one = vocab.age_intervals(pd.Series([v or "_U" for v in values], dtype=object))
+    for series in (plain, categorical):
+        low, high = _age_bounds(series)
+        for got, bound in ((low, "age_low"), (high, "age_high")):
+            assert pd.Series(got, dtype="Int64").tolist() == \
+                one_by_one[bound].astype("Int64").tolist()
+
+
 @given(st.lists(st.tuples(st.sampled_from(["x", "y", None]), st.sampled_from(["1", "2"]),
                           st.integers(0, 2)), max_size=30))
 def test_row_keys_tell_rows_apart_exactly_as_duplicated(rows: list[tuple]) -> None:

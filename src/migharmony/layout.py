@@ -195,7 +195,9 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     n_cols = len(value_cols)
     # Row and column numbers as 32-bit integers (a sheet has at most 2**20 rows; a text
     # table is refused beyond max_rows long before 2**31).
-    row_numbers = block_rows.to_numpy().astype(np.int32 if n_rows < 2**31 else np.int64)
+    row_type = np.int32 if n_rows < 2**31 else np.int64
+    row_numbers = np.arange(block_rows.start, block_rows.stop, block_rows.step, dtype=row_type) \
+        if isinstance(block_rows, pd.RangeIndex) else block_rows.to_numpy().astype(row_type)
     rows = row_numbers if n_cols == 1 else np.repeat(row_numbers, n_cols)
     cols = np.tile(np.asarray(value_cols, dtype=np.int32), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
@@ -273,7 +275,7 @@ def _stacked_values(cells: pd.DataFrame, block: pd.DataFrame, block_rows: pd.Ind
     n_block = len(block_rows)
     # Row-major order of the stacked columns (needed only with several value columns).
     order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel() \
-        if n_cols > 1 else np.arange(n_block)
+        if n_cols > 1 else np.zeros(0, dtype=np.intp)
     if n_cols and all(isinstance(cells[c].dtype, pd.CategoricalDtype) for c in value_cols):
         # A categorical grid: the codes interleaved, the distinct texts once.
         parts = [(block[c] if keep is None else block[c][keep]).array for c in value_cols]

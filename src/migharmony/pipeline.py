@@ -417,11 +417,16 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     # Age bounds follow from the age codes: set once on the whole, not joined from slices.
     for part in parts:
         part.data = part.data.drop(columns=["age_low", "age_high"])
-    data = concat_codes([p.data for p in parts])
-    low, high = _age_bounds(data["age"])
-    at = list(data.columns).index("age") + 1
-    data.insert(at, "age_low", low)
-    data.insert(at + 1, "age_high", high)
+    joined = concat_codes([p.data for p in parts])
+    low, high = _age_bounds(joined["age"])
+    names = list(joined.columns)
+    at = names.index("age") + 1
+    # A frame of the joined arrays (DataFrame.insert would copy the bounds: 0.4 s at 10M).
+    data = pd.DataFrame({**{n: joined[n].array for n in names[:at]}, "age_low": low,
+                         "age_high": high, **{n: joined[n].array for n in names[at:]}},
+                        copy=False)
+    data.attrs = joined.attrs
+    del joined
     return Observations(
         data=data,
         rejected=[r for p in parts for r in p.rejected],
@@ -600,8 +605,12 @@ def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
 
     from . import vocab
 
-    age_codes, age_uniques = distinct(age)  # a missing age reads as ""
-    ages = vocab.age_intervals(pd.Series([u or "_U" for u in age_uniques], dtype=object))
+    if isinstance(age.dtype, pd.CategoricalDtype):  # read through the codes: no hashing
+        age_codes: Any = age.cat.codes.to_numpy()  # -1 (missing) takes the last label
+        labels = [*(str(c) for c in age.cat.categories), ""]
+    else:
+        age_codes, labels = distinct(age)  # a missing age reads as ""
+    ages = vocab.age_intervals(pd.Series([u or "_U" for u in labels], dtype=object))
     return tuple(pd.arrays.IntegerArray(  # type: ignore[return-value]
         ages[bound].to_numpy(dtype=np.int64, na_value=0)[age_codes],
         ages[bound].isna().to_numpy()[age_codes]) for bound in ("age_low", "age_high"))
