@@ -108,6 +108,7 @@ def test_real_tables_in_slices(monkeypatch: pytest.MonkeyPatch, source: Path,
 def test_slices_in_threads_run_concurrently_and_keep_their_order(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
+    import time
 
     source = write(tmp_path / "t.csv", table(40, seed=3))
     names: set[str] = set()
@@ -115,32 +116,42 @@ def test_slices_in_threads_run_concurrently_and_keep_their_order(
 
     def spy(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
         names.add(threading.current_thread().name)
+        time.sleep(0.02)  # long enough for every thread to take a slice
         return original(frame, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_to_observations", spy)
     whole = assert_same(monkeypatch, source, CROSSWALK, slice_rows=4, threads=3)
-    assert any(n.startswith("migharmony-slice") for n in names)  # threads were used
+    assert threading.main_thread().name in names  # the calling thread takes slices too
+    assert any(n.startswith("migharmony-slice") for n in names)
     refs = whole.data["source_ref"].str[1:].astype(int)
     assert refs.is_monotonic_increasing  # observations in the order of the table
 
 
-def test_an_error_in_one_slice_is_raised_as_it_would_be_without_threads(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_the_error_raised_is_that_of_the_first_failing_slice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    import time
+
     source = write(tmp_path / "t.csv", table(40, seed=4))
     original = pipeline._to_observations
-    calls: list[int] = []
+    started: list[int] = []
 
     def failing(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 3:
-            raise migharmony.errors.CrosswalkError("slice 3 failed")
+        number = int(frame.index[0]) // 4  # the slice's number
+        started.append(number)
+        if number in (3, 5):
+            time.sleep(0.05 if number == 3 else 0)  # slice 5 fails first
+            raise migharmony.errors.CrosswalkError(f"slice {number} failed")
         return original(frame, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_to_observations", failing)
     monkeypatch.setattr(pipeline, "SLICE_ROWS", 4)
-    monkeypatch.setattr(pipeline, "SLICE_THREADS", 2)
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", threads)
     with pytest.raises(migharmony.errors.CrosswalkError, match="slice 3 failed"):
         migharmony.harmonize(source, CROSSWALK)
+    assert max(started) <= 5 + threads - 1  # none started once one had failed (the
+    # other threads may each have taken one more while slice 5 was failing)
+    assert sorted(started) == list(range(len(started)))  # taken in order, each once
 
 
 def test_the_thread_count_follows_the_cpus_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
