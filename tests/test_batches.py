@@ -79,7 +79,16 @@ def assert_same(source: Path, crosswalk: Any, out: Path, batch_rows: int,
     pd.testing.assert_frame_equal(_sorted(rejected), _sorted(whole.rejected))
 
 
-def test_tiny_batches_give_the_rows_of_harmonize(tmp_path: Path) -> None:
+@pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
+def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Batches harmonized one after the other, or each while the one before is written."""
+    from migharmony import pipeline
+
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", request.param)
+    return int(request.param)
+
+
+def test_tiny_batches_give_the_rows_of_harmonize(tmp_path: Path, threads: int) -> None:
     source = write_table(tmp_path / "table.csv", 80)
     assert_same(source, CROSSWALK, tmp_path / "out", batch_rows=7)
     whole = migharmony.harmonize(source, CROSSWALK)
@@ -136,7 +145,7 @@ def _colliding(tmp_path: Path) -> Path:
     return source
 
 
-def test_key_collisions_across_batches_are_found(tmp_path: Path) -> None:
+def test_key_collisions_across_batches_are_found(tmp_path: Path, threads: int) -> None:
     source = _colliding(tmp_path)
     crosswalk = copy.deepcopy(CROSSWALK)
     crosswalk["rows"][0]["map"]["C"] = {}  # B and C rows now map to the same key
@@ -229,7 +238,7 @@ def test_key_hashes_do_not_depend_on_the_categories_of_a_batch() -> None:
 
 
 def test_area_names_are_read_in_the_context_of_the_whole_table(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
     """'Congo' is COG because 'Democratic Republic of the Congo' is in the table, even
     in another batch: the batches are harmonized again with the table's area names."""
     source = tmp_path / "congo.csv"
@@ -268,3 +277,61 @@ def test_area_names_are_read_in_the_context_of_the_whole_table(
     plain.write_text("country,Total\nMali,6\nSenegal,7\nNiger,8\n", encoding="utf-8")
     assert_same(plain, crosswalk, tmp_path / "out2", batch_rows=2)
     assert passes == [None]
+
+
+def test_with_threads_a_batch_is_harmonized_while_the_one_before_is_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from migharmony import batches, pipeline
+
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", 2)
+    names: set[str] = set()
+    second_started = threading.Event()
+    overlapped: list[bool] = []
+    harmonize_one, write_one = batches.harmonize_batch, batches._write_batch
+
+    def harmonizing(cells: Any, *args: Any, **kwargs: Any) -> Any:
+        names.add(threading.current_thread().name)
+        if int(cells.frame["_row"].min()) > 10:  # batch 1 or later
+            second_started.set()
+        return harmonize_one(cells, *args, **kwargs)
+
+    def writing(number: int, *args: Any) -> None:
+        if number == 0:  # batch 1 is harmonized while batch 0 is being written
+            overlapped.append(second_started.wait(timeout=10))
+        write_one(number, *args)
+
+    monkeypatch.setattr(batches, "harmonize_batch", harmonizing)
+    monkeypatch.setattr(batches, "_write_batch", writing)
+    source = write_table(tmp_path / "table.csv", 40)
+    assert_same(source, CROSSWALK, tmp_path / "out", batch_rows=10)
+    assert overlapped == [True]
+    assert names and all(name.startswith("migharmony-batch") for name in names)
+    parts = sorted(p.name for p in (tmp_path / "out" / "data").glob("*.parquet"))
+    assert parts == [f"part-0000{i}.parquet" for i in range(4)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_an_error_in_a_batch_stops_the_batches_after_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    from migharmony import batches, pipeline
+
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", threads)
+    harmonize_one = batches.harmonize_batch
+    started: list[int] = []
+
+    def failing(cells: Any, *args: Any, **kwargs: Any) -> Any:
+        number = int(cells.frame["_row"].min()) // 10
+        started.append(number)
+        if number == 1:
+            raise MigharmonyError("batch 1 failed")
+        return harmonize_one(cells, *args, **kwargs)
+
+    monkeypatch.setattr(batches, "harmonize_batch", failing)
+    source = write_table(tmp_path / "table.csv", 60)
+    with pytest.raises(MigharmonyError, match="batch 1 failed"):
+        migharmony.harmonize_batches(source, CROSSWALK, tmp_path / "out", batch_rows=10)
+    written = sorted(p.name for p in (tmp_path / "out" / "data").glob("*.parquet"))
+    assert written == ["part-00000.parquet"]  # the batches before the failing one
+    assert max(started) <= 1 + threads  # at most one batch read ahead of it

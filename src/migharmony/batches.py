@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,8 @@ from .crosswalk import Crosswalk, load
 from .errors import MigharmonyError, ReadError, SourceNotFoundError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
+
     import numpy as np
     import pandas as pd
 
@@ -171,33 +173,81 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
                    context: dict[str, list[str]] | None, source: Any,
                    started: float) -> BatchSummary | None:
     """Harmonize and write every batch; None (the parts written removed) when a batch
-    needs the area names of the whole table and *context* is not given yet."""
-    from .emit import write_parquet
-    from .result import build_metadata
+    needs the area names of the whole table and *context* is not given yet.
+
+    With more than one thread (``pipeline.SLICE_THREADS``), a batch is harmonized in a
+    worker thread while this one writes the batch before it and reads the one after:
+    at most three batches are in memory. Key checks and writes stay in batch order, so
+    the parts are those of one batch after the other.
+    """
+    import contextvars
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .pipeline import _slice_threads
 
     summary = BatchSummary(output_dir=out)
     seen = _KeyIndex()
-    for number, (cells, grid) in enumerate(_batches(path, cw, batch_rows)):
-        if context is None and _needs_context(cells, cw):
-            for part in [*summary.data_files, *summary.rejected_files]:
-                part.unlink()
-            return None
-        data, rejected = harmonize_batch(cells, cw, notes, on_collision=on_collision,
-                                         context=context)
-        data, rejected = seen.check(data, rejected, cw, on_collision, summary.data_files)
-        metadata = build_metadata(cw, source, grid, notes=notes, corrections=[],
-                                  n_data=len(data), n_rejected=len(rejected),
-                                  seconds=time.perf_counter() - started, mapping={})
-        metadata["batch"] = {"number": number, "batch_rows": batch_rows}
-        name = f"part-{number:05d}.parquet"
-        summary.data_files.append(write_parquet(data, out / "data" / name, metadata))
-        summary.rejected_files.append(write_parquet(rejected, out / "rejected" / name,
-                                                    metadata))
-        summary.n_batches += 1
-        summary.n_data += len(data)
-        summary.n_rejected += len(rejected)
-        del cells, data, rejected  # let this batch go before the next one is read
+    ahead = _slice_threads() > 1
+    pending: list[tuple[int, Any, Future[Any]]] = []  # harmonized, not yet written
+    with ThreadPoolExecutor(1, thread_name_prefix="migharmony-batch") as pool:
+        try:
+            for number, (cells, grid) in enumerate(_batches(path, cw, batch_rows)):
+                if context is None and _needs_context(cells, cw):
+                    for future in (p[2] for p in pending):
+                        future.cancel()
+                    for part in [*summary.data_files, *summary.rejected_files]:
+                        part.unlink()
+                    return None
+                job = functools.partial(harmonize_batch, cells, cw, notes,
+                                        on_collision=on_collision, context=context)
+                pending.append((number, grid, pool.submit(contextvars.copy_context().run, job)
+                                if ahead else _done(job)))
+                del cells, job  # held by the worker until harmonized
+                while len(pending) > ahead:  # the earlier batch, while this one works
+                    _write_batch(*pending.pop(0), cw, seen, summary, out, notes, source,
+                                 started, batch_rows, on_collision)
+            while pending:
+                _write_batch(*pending.pop(0), cw, seen, summary, out, notes, source,
+                             started, batch_rows, on_collision)
+        except BaseException:
+            for future in (p[2] for p in pending):  # nothing more is started
+                future.cancel()
+            raise
     return summary
+
+
+def _done(job: Callable[[], Any]) -> Future[Any]:
+    """*job* run now, as a finished future (its error kept for ``result()``)."""
+    from concurrent.futures import Future
+
+    future: Future[Any] = Future()
+    try:
+        future.set_result(job())
+    except BaseException as error:  # raised by result(), in batch order
+        future.set_exception(error)
+    return future
+
+
+def _write_batch(number: int, grid: Any, harmonized: Future[Any], cw: Crosswalk,
+                 seen: _KeyIndex, summary: BatchSummary, out: Path, notes: dict[str, str],
+                 source: Any, started: float, batch_rows: int, on_collision: str) -> None:
+    """Check a harmonized batch's keys against the batches before it and write it."""
+    from .emit import write_parquet
+    from .result import build_metadata
+
+    data, rejected = harmonized.result()
+    data, rejected = seen.check(data, rejected, cw, on_collision, summary.data_files)
+    metadata = build_metadata(cw, source, grid, notes=notes, corrections=[],
+                              n_data=len(data), n_rejected=len(rejected),
+                              seconds=time.perf_counter() - started, mapping={})
+    metadata["batch"] = {"number": number, "batch_rows": batch_rows}
+    name = f"part-{number:05d}.parquet"
+    summary.data_files.append(write_parquet(data, out / "data" / name, metadata))
+    summary.rejected_files.append(write_parquet(rejected, out / "rejected" / name, metadata))
+    summary.n_batches += 1
+    summary.n_data += len(data)
+    summary.n_rejected += len(rejected)
 
 
 def _needs_context(cells: Cells, cw: Crosswalk) -> bool:
