@@ -4,7 +4,9 @@
 table) a batch of rows at a time, harmonizes each batch with
 :func:`harmonize_batch` and writes one Parquet file per batch, for the data and for
 the rejected cells, with the dataset metadata embedded as :func:`migharmony.emit.
-write_parquet` does. Memory is bounded by the batch, not by the table.
+write_parquet` does. Memory is bounded by the batch, not by the table: with more than
+one thread (``pipeline.SLICE_THREADS``) a batch is harmonized while the one before it
+is written and the next one read, so that at most three batches are in memory.
 
 :func:`harmonize_batch` is a pure function of the batch's cells and the crosswalk: no
 state is kept between batches inside it, so the same step could run on a partitioned
