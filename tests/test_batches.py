@@ -289,7 +289,7 @@ def test_with_threads_a_batch_is_harmonized_while_the_one_before_is_written(
     names: set[str] = set()
     second_started = threading.Event()
     overlapped: list[bool] = []
-    harmonize_one, write_one = batches.harmonize_batch, batches._write_batch
+    harmonize_one, write_one = batches.harmonize_batch, batches._Writer.write
 
     def harmonizing(cells: Any, *args: Any, **kwargs: Any) -> Any:
         names.add(threading.current_thread().name)
@@ -297,13 +297,13 @@ def test_with_threads_a_batch_is_harmonized_while_the_one_before_is_written(
             second_started.set()
         return harmonize_one(cells, *args, **kwargs)
 
-    def writing(number: int, *args: Any) -> None:
+    def writing(self: Any, number: int, *args: Any) -> None:
         if number == 0:  # batch 1 is harmonized while batch 0 is being written
             overlapped.append(second_started.wait(timeout=10))
-        write_one(number, *args)
+        write_one(self, number, *args)
 
     monkeypatch.setattr(batches, "harmonize_batch", harmonizing)
-    monkeypatch.setattr(batches, "_write_batch", writing)
+    monkeypatch.setattr(batches._Writer, "write", writing)
     source = write_table(tmp_path / "table.csv", 40)
     assert_same(source, CROSSWALK, tmp_path / "out", batch_rows=10)
     assert overlapped == [True]

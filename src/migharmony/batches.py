@@ -188,8 +188,8 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
 
     from .pipeline import _slice_threads
 
-    summary = BatchSummary(output_dir=out)
-    seen = _KeyIndex()
+    writer = _Writer(cw, out, notes, source, started, batch_rows, on_collision,
+                     BatchSummary(output_dir=out))
     ahead = _slice_threads() > 1
     pending: list[tuple[int, Any, Future[Any]]] = []  # harmonized, not yet written
     with ThreadPoolExecutor(1, thread_name_prefix="migharmony-batch") as pool:
@@ -198,7 +198,7 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
                 if context is None and _needs_context(cells, cw):
                     for future in (p[2] for p in pending):
                         future.cancel()
-                    for part in [*summary.data_files, *summary.rejected_files]:
+                    for part in [*writer.summary.data_files, *writer.summary.rejected_files]:
                         part.unlink()
                     return None
                 job = functools.partial(harmonize_batch, cells, cw, notes,
@@ -207,16 +207,14 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
                                 if ahead else _done(job)))
                 del cells, job  # held by the worker until harmonized
                 while len(pending) > ahead:  # the earlier batch, while this one works
-                    _write_batch(*pending.pop(0), cw, seen, summary, out, notes, source,
-                                 started, batch_rows, on_collision)
+                    writer.write(*pending.pop(0))
             while pending:
-                _write_batch(*pending.pop(0), cw, seen, summary, out, notes, source,
-                             started, batch_rows, on_collision)
+                writer.write(*pending.pop(0))
         except BaseException:
             for future in (p[2] for p in pending):  # nothing more is started
                 future.cancel()
             raise
-    return summary
+    return writer.summary
 
 
 def _done(job: Callable[[], Any]) -> Future[Any]:
@@ -231,25 +229,39 @@ def _done(job: Callable[[], Any]) -> Future[Any]:
     return future
 
 
-def _write_batch(number: int, grid: Any, harmonized: Future[Any], cw: Crosswalk,
-                 seen: _KeyIndex, summary: BatchSummary, out: Path, notes: dict[str, str],
-                 source: Any, started: float, batch_rows: int, on_collision: str) -> None:
-    """Check a harmonized batch's keys against the batches before it and write it."""
-    from .emit import write_parquet
-    from .result import build_metadata
+@dataclass
+class _Writer:
+    """Writes the harmonized batches in order, each checked against the keys before it."""
 
-    data, rejected = harmonized.result()
-    data, rejected = seen.check(data, rejected, cw, on_collision, summary.data_files)
-    metadata = build_metadata(cw, source, grid, notes=notes, corrections=[],
-                              n_data=len(data), n_rejected=len(rejected),
-                              seconds=time.perf_counter() - started, mapping={})
-    metadata["batch"] = {"number": number, "batch_rows": batch_rows}
-    name = f"part-{number:05d}.parquet"
-    summary.data_files.append(write_parquet(data, out / "data" / name, metadata))
-    summary.rejected_files.append(write_parquet(rejected, out / "rejected" / name, metadata))
-    summary.n_batches += 1
-    summary.n_data += len(data)
-    summary.n_rejected += len(rejected)
+    cw: Crosswalk
+    out: Path
+    notes: dict[str, str]
+    source: Any
+    started: float
+    batch_rows: int
+    on_collision: str
+    summary: BatchSummary
+    seen: _KeyIndex = field(default_factory=lambda: _KeyIndex())  # noqa: PLW0108 - below
+
+    def write(self, number: int, grid: Any, harmonized: Future[Any]) -> None:
+        from .emit import write_parquet
+        from .result import build_metadata
+
+        data, rejected = harmonized.result()
+        data, rejected = self.seen.check(data, rejected, self.cw, self.on_collision,
+                                         self.summary.data_files)
+        metadata = build_metadata(self.cw, self.source, grid, notes=self.notes,
+                                  corrections=[], n_data=len(data), n_rejected=len(rejected),
+                                  seconds=time.perf_counter() - self.started, mapping={})
+        metadata["batch"] = {"number": number, "batch_rows": self.batch_rows}
+        name = f"part-{number:05d}.parquet"
+        summary = self.summary
+        summary.data_files.append(write_parquet(data, self.out / "data" / name, metadata))
+        summary.rejected_files.append(write_parquet(rejected, self.out / "rejected" / name,
+                                                    metadata))
+        summary.n_batches += 1
+        summary.n_data += len(data)
+        summary.n_rejected += len(rejected)
 
 
 def _needs_context(cells: Cells, cw: Crosswalk) -> bool:
