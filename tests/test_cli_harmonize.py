@@ -106,3 +106,75 @@ def test_gaps_prints_status_counts_and_writes_csv(tmp_path: Path,
     csv = tmp_path / "gaps.csv"
     assert main(["gaps", str(WORKBOOK), "-c", "undesa-ims-2020-t1", "-o", str(csv), "-q"]) == 0
     assert csv.read_text(encoding="utf-8").startswith("ref_area,")
+
+
+def _batch_table(tmp_path: Path) -> tuple[Path, Path]:
+    """A small CSV and its crosswalk (YAML), with a cell that cannot be read."""
+    import yaml
+
+    source = tmp_path / "big.csv"
+    source.write_text("country,Total\nSenegal,274929\nMali,485829\nNiger,abc\n"
+                      "Nigeria,1308568\nGhana,476412\n", encoding="utf-8")
+    crosswalk = tmp_path / "big.yaml"
+    crosswalk.write_text(yaml.safe_dump({
+        "migharmony": "crosswalk/1", "id": "big", "title": "Big table",
+        "source": {"producer": "Example office", "licence": "CC0"},
+        "definitions": {"measure": "STOCK", "migr_basis": "COB"},
+        "read": {"format": "csv", "header_rows": [1]},
+        "columns": {"country": "country"}, "values": {"columns": ["Total"]},
+        "dimensions": {"ref_area": {"from": "country", "areas": {"scheme": "name"}},
+                       "time_period": {"value": "2020"}}}), encoding="utf-8")
+    return source, crosswalk
+
+
+def test_harmonize_in_batches_writes_the_rows_of_harmonize(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import pandas as pd
+
+    import migharmony
+    from migharmony.batches import read_dataset
+
+    source, crosswalk = _batch_table(tmp_path)
+    out, rejected = tmp_path / "out", tmp_path / "rejected.csv"
+    assert main(["harmonize", str(source), "-c", str(crosswalk), "--batches", "2",
+                 "-o", str(out), "--rejected", str(rejected)]) == 0
+    captured = capsys.readouterr()
+    said = captured.err + captured.out
+    assert "4 observations in 3 part(s)" in said and "1 cells not harmonized" in said
+    whole = migharmony.harmonize(source, str(crosswalk))
+    pd.testing.assert_frame_equal(read_dataset(out, "data"), whole.data, check_like=True)
+    assert len(list((out / "data").glob("part-*.parquet"))) == 3
+    assert pd.read_csv(rejected)["source_ref"].tolist() == ["B4"]
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--batches", "2"], "give the folder with --output"),
+    (["--batches", "2", "-o", "x.parquet"], "give the folder with --output"),
+    (["--batches", "0", "-o", "out"], "at least 1"),
+    (["--batches", "many", "-o", "out"], "at least 1"),
+])
+def test_harmonize_in_batches_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                           extra: list[str], message: str) -> None:
+    source, crosswalk = _batch_table(tmp_path)
+    assert main(["harmonize", str(source), "-c", str(crosswalk), *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_harmonize_in_batches_refusals_are_usage_errors(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import yaml
+
+    source, crosswalk = _batch_table(tmp_path)
+    out = tmp_path / "out"
+    assert main(["harmonize", str(source), "-c", str(crosswalk), "--batches", "2", "-o",
+                 str(out), "-q"]) == 0
+    assert main(["harmonize", str(source), "-c", str(crosswalk), "--batches", "2", "-o",
+                 str(out)]) == 2  # nothing overwritten
+    assert "already holds parts" in capsys.readouterr().err
+    whole_table = yaml.safe_load(crosswalk.read_text(encoding="utf-8"))
+    whole_table["corrections"] = [{"cell": "B2", "value": 1, "date": "2026-01-01",
+                                   "reason": "typo", "by": "NSO"}]
+    crosswalk.write_text(yaml.safe_dump(whole_table), encoding="utf-8")
+    assert main(["harmonize", str(source), "-c", str(crosswalk), "--batches", "2", "-o",
+                 str(tmp_path / "out2")]) == 2
+    assert "cannot be applied batch by batch" in capsys.readouterr().err

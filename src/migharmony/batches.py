@@ -34,7 +34,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .crosswalk import Crosswalk, load
-from .errors import MigharmonyError, ReadError, SourceNotFoundError, ValidationError
+from .errors import (
+    CrosswalkError,
+    MigharmonyError,
+    ReadError,
+    SourceNotFoundError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future
@@ -138,16 +144,14 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
     cw = load(crosswalk)
     for key, why in _WHOLE_TABLE.items():
         if cw.data.get(key):
-            raise MigharmonyError(f"{cw.id}: `{key}` cannot be applied batch by batch ({why}); "
-                                  "use migharmony.harmonize on the whole table")
+            raise CrosswalkError(f"{cw.id}: `{key}` cannot be applied batch by batch ({why}); "
+                                 "use migharmony.harmonize on the whole table")
     path = Path(source)
     if not path.exists():
         raise SourceNotFoundError(f"source {path} not found")
     out = Path(output_dir)
-    for sub in ("data", "rejected"):
-        folder = out / sub
-        if folder.exists() and any(folder.glob("part-*.parquet")):
-            raise MigharmonyError(f"{folder} already holds parts; give an empty output folder")
+    if (folder := _holds_parts(out)) is not None:
+        raise MigharmonyError(f"{folder} already holds parts; give an empty output folder")
     notes = _notes(source, cw)
     # Area names are read in their batch's context, unless a batch holds a name that
     # another name settles ("Congo"): then the area names of the whole table are
@@ -168,6 +172,16 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
     summary.metadata["batches"] = {"count": summary.n_batches, "batch_rows": batch_rows}
     (out / "metadata.json").write_text(metadata_json(summary.metadata), encoding="utf-8")
     return summary
+
+
+def _holds_parts(output_dir: str | Path) -> Path | None:
+    """The folder of *output_dir* that already holds parts of a dataset, or None: the
+    batches are written only into an empty output folder."""
+    for sub in ("data", "rejected"):
+        folder = Path(output_dir) / sub
+        if folder.is_dir() and any(folder.glob("part-*.parquet")):
+            return folder
+    return None
 
 
 def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
@@ -425,8 +439,8 @@ def _batches(path: Path, cw: Crosswalk, batch_rows: int) -> Iterator[tuple[Cells
         raise ReadError(f"{path}: batches read CSV and Parquet; a {kind} workbook is read "
                         "whole by migharmony.harmonize")
     if read.get("stop_at_blank"):
-        raise MigharmonyError(f"{cw.id}: read.stop_at_blank needs the whole table; use "
-                              "migharmony.harmonize or give read.last_row")
+        raise CrosswalkError(f"{cw.id}: read.stop_at_blank needs the whole table; use "
+                             "migharmony.harmonize or give read.last_row")
     yield from _csv_batches(path, cw, batch_rows)
 
 

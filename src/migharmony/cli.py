@@ -98,12 +98,17 @@ def _parser() -> argparse.ArgumentParser:
              ".parquet (metadata embedded), .csv (with datapackage.json), .sdmx.csv, .xlsx.",
              "migharmony harmonize t1.xlsx -c undesa-ims-2020-t1 -o stock.parquet",
              "migharmony harmonize t1.xlsx -c my.yaml -o stock.csv --rejected rejected.csv",
-             "migharmony harmonize t1.xlsx -c undesa-ims-2020-t1   # summary and first rows")
+             "migharmony harmonize t1.xlsx -c undesa-ims-2020-t1   # summary and first rows",
+             "migharmony harmonize census.csv -c my.yaml --batches 1000000 -o census/")
     h.add_argument("file", help="the source table")
     _crosswalk_arg(h)
     h.add_argument("--output", "-o", help="write to .parquet, .csv (with datapackage.json), "
                    ".sdmx.csv or .xlsx; without it, print a summary and the first rows")
     h.add_argument("--rejected", metavar="CSV", help="also write the rejected cells to this CSV")
+    h.add_argument("--batches", metavar="ROWS", type=_positive,
+                   help="for tables larger than memory (CSV or Parquet): read ROWS source rows "
+                        "at a time and write a Parquet dataset into the empty folder --output "
+                        "(data/ and rejected/ parts, metadata.json)")
 
     g = _sub(sub, "gaps", "show which breakdowns a table has, and which are missing",
              "The disaggregation-gap matrix of a harmonized table (needs migharmony.gaps).",
@@ -273,9 +278,53 @@ def _validate(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of rows, at least 1, "
+                                         f"not {text!r}")
+    return number
+
+
+def _harmonize_batches(args: argparse.Namespace) -> int:
+    from .batches import _holds_parts, harmonize_batches, read_dataset
+
+    if not args.output or Path(args.output).suffix.lower() in (".parquet", ".csv", ".xlsx"):
+        raise _UsageError("--batches writes a Parquet dataset into a folder: give the folder "
+                          "with --output (e.g. -o census/)")
+    if (folder := _holds_parts(args.output)) is not None:
+        raise _UsageError(f"{folder} already holds parts; give an empty output folder")
+    with _progress(args, f"harmonizing {Path(args.file).name} in batches of "
+                         f"{args.batches:,} rows"):
+        summary = harmonize_batches(args.file, args.crosswalk, args.output,
+                                    batch_rows=args.batches)
+    _say(args, f"wrote {summary.n_data:,} observations in {summary.n_batches:,} part(s) to "
+         f"{Path(args.output) / 'data'}"
+         + (f"; {summary.n_rejected:,} cells not harmonized, in "
+            f"{Path(args.output) / 'rejected'}" if summary.n_rejected else ""))
+    if args.rejected:
+        _write_rejected(args, read_dataset(args.output, "rejected"))
+    return EXIT_OK
+
+
+def _write_rejected(args: argparse.Namespace, rejected: Any) -> None:
+    """--rejected: the rejected cells as CSV (formulas neutralised)."""
+    from .emit import atomic_path, neutralise
+
+    with atomic_path(args.rejected) as tmp:
+        neutralise(rejected).to_csv(tmp, index=False)
+    _say(args, f"wrote {len(rejected):,} rejected cells to {args.rejected}")
+
+
 def _harmonize(args: argparse.Namespace) -> int:
     from .pipeline import harmonize
 
+    if args.batches:
+        return _harmonize_batches(args)
     if args.output:  # refuse an unknown suffix before the work, not after
         lower = args.output.lower()
         if not lower.endswith((".parquet", ".csv", ".xlsx")):
@@ -297,11 +346,7 @@ def _harmonize(args: argparse.Namespace) -> int:
         with pd.option_context("display.width", 160, "display.max_columns", 12):
             print(result.data.head(10).to_string(index=False))
     if args.rejected:
-        from .emit import atomic_path, neutralise
-
-        with atomic_path(args.rejected) as tmp:
-            neutralise(result.rejected).to_csv(tmp, index=False)
-        _say(args, f"wrote {len(result.rejected):,} rejected cells to {args.rejected}")
+        _write_rejected(args, result.rejected)
     return EXIT_OK
 
 
