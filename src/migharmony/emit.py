@@ -138,7 +138,8 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, 
     """Parquet with *metadata* embedded; returns the path written.
 
     Every column has min/max statistics (so that a reader can skip row groups when it
-    filters on them) except the canonical text attributes in ``_NO_STATISTICS``.
+    filters on them) except the text attributes ``obs_status``, ``conf_status``,
+    ``obs_flags``, ``caveats``, ``unit_measure`` and ``source_ref``.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq

@@ -273,22 +273,23 @@ def _stacked_values(cells: pd.DataFrame, block: pd.DataFrame, block_rows: pd.Ind
 
     n_cols = len(value_cols)
     n_block = len(block_rows)
-    # Row-major order of the stacked columns (needed only with several value columns).
-    order = (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel() \
-        if n_cols > 1 else np.zeros(0, dtype=np.intp)
+
+    def row_major() -> Any:  # the order of the stacked columns, row by row
+        return (np.arange(n_block)[:, None] + np.arange(n_cols)[None, :] * n_block).ravel()
+
     if n_cols and all(isinstance(cells[c].dtype, pd.CategoricalDtype) for c in value_cols):
         # A categorical grid: the codes interleaved, the distinct texts once.
         parts = [(block[c] if keep is None else block[c][keep]).array for c in value_cols]
         if n_cols == 1:
             return parts[0]
-        return pd.api.types.union_categoricals(parts).take(order)
+        return pd.api.types.union_categoricals(parts).take(row_major())
     if n_cols and all(pd.api.types.is_string_dtype(cells[c].dtype) and cells[c].dtype != object
                       for c in value_cols):
         # Text tables: the value columns stay Arrow strings, interleaved row by row by one
         # take (a round trip through a numpy object array cost a Python string per cell).
         stacked = pd.concat([block[c] if keep is None else block[c][keep] for c in value_cols],
                             ignore_index=True).array
-        return stacked if n_cols == 1 else stacked.take(order)
+        return stacked if n_cols == 1 else stacked.take(row_major())
     if not n_cols:
         return np.empty(0, dtype=object)
     return cells.loc[block_rows, value_cols].to_numpy(dtype=object).ravel()
