@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -160,20 +161,32 @@ def test_age_bounds_through_codes_equal_those_of_each_code(values: list[str | No
 
 
 @given(st.lists(st.tuples(st.sampled_from(["x", "y", None]), st.sampled_from(["1", "2"]),
-                          st.integers(0, 2)), max_size=30))
-def test_row_keys_tell_rows_apart_exactly_as_duplicated(rows: list[tuple]) -> None:
+                          st.integers(0, 2), st.sampled_from(["2019", "2020", None]),
+                          st.sampled_from(["STOCK", None])), max_size=30),
+       st.integers(1, 4))
+def test_row_keys_tell_rows_apart_exactly_as_duplicated(rows: list[tuple], chunks: int) -> None:
+    """Categoricals (with and without missing values, constant ones), text, integers,
+    and Arrow text in several chunks (as the slices of a large table are joined)."""
+    import pyarrow as pa
+
     from migharmony._frames import repeated, row_keys
 
-    frame = pd.DataFrame(rows, columns=["a", "b", "c"])
+    columns = ["a", "b", "c", "d", "e"]
+    frame = pd.DataFrame(rows, columns=columns)
     frame["a"] = frame["a"].astype("category")
     frame["b"] = frame["b"].astype("str")
-    keys = pd.Series(row_keys(frame, ["a", "b", "c"]))
+    cut = [len(rows) * i // chunks for i in range(chunks + 1)]
+    frame["d"] = pd.array(pa.chunked_array(
+        [pa.array([r[3] for r in rows[i:j]], pa.large_string())
+         for i, j in itertools.pairwise(cut)], pa.large_string()), dtype="str")
+    frame["e"] = frame["e"].astype(pd.CategoricalDtype(["STOCK"]))
+    keys = pd.Series(row_keys(frame, columns))
     assert keys.duplicated(keep=False).tolist() == \
-        frame.duplicated(["a", "b", "c"], keep=False).tolist()
-    assert keys.duplicated().tolist() == frame.duplicated(["a", "b", "c"]).tolist()
+        frame.duplicated(columns, keep=False).tolist()
+    assert keys.duplicated().tolist() == frame.duplicated(columns).tolist()
     assert sorted(set(keys)) == list(range(keys.nunique()))  # dense: 0, 1, 2...
-    assert repeated(row_keys(frame, ["a", "b", "c"], dense=False)).tolist() == \
-        frame.duplicated(["a", "b", "c"], keep=False).tolist()
+    assert repeated(row_keys(frame, columns, dense=False)).tolist() == \
+        frame.duplicated(columns, keep=False).tolist()
 
 
 def test_row_keys_renumber_before_overflowing() -> None:

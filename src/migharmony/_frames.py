@@ -144,27 +144,52 @@ def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True)
     [1, 2, 1, 0]
     """
     import numpy as np
-    import pandas as pd
 
-    n = len(frame)
-    combined = np.zeros(n, dtype=np.int64)
+    combined: Any = None
     bound = 1  # combined < bound
     for name in columns:
-        column = frame[name]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes = column.cat.codes.to_numpy()
-            size, shift = len(column.cat.categories) + 1, 1  # missing (-1) is 0
+        codes, size = _key_codes(frame[name])
+        if size == 1:  # one value in every row: it tells no rows apart
+            continue
+        if combined is None:
+            combined = codes.astype(np.int64)  # a copy, to be changed in place
         else:
-            codes, uniques = pd.factorize(column, use_na_sentinel=False)
-            size, shift = max(len(uniques), 1), 0
-        if bound * size >= 2**62:  # renumbered before it could overflow
-            combined, bound = _renumbered(combined, bound)
-        combined *= size  # in place: no temporary array per column
-        combined += codes
-        if shift:
-            combined += shift
+            if bound * size >= 2**62:  # renumbered before it could overflow
+                combined, bound = _renumbered(combined, bound)
+            combined *= size  # in place: no temporary array per column
+            combined += codes
         bound *= size
+    if combined is None:  # no column, or every one constant: all rows are equal
+        combined = np.zeros(len(frame), dtype=np.int64)
     return _renumbered(combined, bound)[0] if dense else combined
+
+
+def _key_codes(column: pd.Series) -> tuple[Any, int]:
+    """Integer codes of *column*'s values and how many codes there can be (a missing
+    value has a code of its own): categoricals through their codes, Arrow text through
+    Arrow's dictionary encoding (several times faster than ``factorize`` over chunks)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        categories = len(column.cat.categories)
+        if codes.min(initial=0) < 0:  # missing (-1) becomes 0, the categories 1, 2...
+            return codes.astype(np.int64) + 1, categories + 1
+        return codes, max(categories, 1)
+    chunked = getattr(column.array, "_pa_array", None)
+    if chunked is not None and column.dtype == "str":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = chunked.dictionary_encode()  # one dictionary, shared by the chunks
+        size = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], pa.int32())
+        if indices.null_count:  # missing becomes 0, the values 1, 2...
+            return pc.add(pc.fill_null(indices, -1), 1).to_numpy(), size + 1
+        return indices.to_numpy(), max(size, 1)
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return codes, max(len(uniques), 1)
 
 
 def repeated(keys: Any) -> Any:
