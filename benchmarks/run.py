@@ -21,7 +21,8 @@ median is reported.
     ``migharmony.harmonize_batches`` on the same input, writing a Parquet dataset.
 
 ``--json`` prints one JSON object: ``rows``, ``harmonize_s``, ``floor_s``, ``ratio``,
-``peak_mb``, ``frame_mb``, ``floor_peak_mb``, ``read_s``, ``validate_s``, stage
+``peak_mb``, ``frame_mb``, ``floor_peak_mb``, ``read_s``, ``validate_s``, the CPU seconds
+(``user_s``, ``sys_s``, ``floor_user_s``, ``floor_sys_s``), stage
 details and the machine.
 """
 
@@ -76,6 +77,19 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process so far: user, and system (mostly page faults here)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+
+
+def _cpu_since(start: tuple[float, float]) -> dict[str, float]:
+    user, system = _cpu()
+    return {"user_s": user - start[0], "sys_s": system - start[1]}
+
+
 # ------------------------------------------------------------------ children
 
 
@@ -83,12 +97,13 @@ def child_floor(source: Path, out: Path) -> dict[str, Any]:
     import pandas as pd
 
     base = _peak_mb()
+    cpu = _cpu()
     t0 = time.perf_counter()
     frame = pd.read_parquet(source) if source.suffix == ".parquet" else pd.read_csv(source)
     t1 = time.perf_counter()
     frame.to_parquet(out / "floor.parquet", index=False)
     t2 = time.perf_counter()
-    return {"seconds": t2 - t0, "read_s": t1 - t0, "write_s": t2 - t1,
+    return {"seconds": t2 - t0, "read_s": t1 - t0, "write_s": t2 - t1, **_cpu_since(cpu),
             "peak_mb": _peak_mb(), "base_mb": base,
             "input_mb": float(frame.memory_usage(deep=True).sum()) / 2**20}
 
@@ -117,6 +132,7 @@ def child_harmonize(source: Path, crosswalk: Path, out: Path) -> dict[str, Any]:
     _timed(read, "read_grid", stages)
     _timed(cubes, "cells_from_file", stages)
     _timed(schema, "validate", stages)
+    cpu = _cpu()
     t0 = time.perf_counter()
     result = migharmony.harmonize(source, crosswalk)
     t1 = time.perf_counter()
@@ -125,7 +141,7 @@ def child_harmonize(source: Path, crosswalk: Path, out: Path) -> dict[str, Any]:
     t2 = time.perf_counter()
     read_s = stages.get("read_grid", 0.0) + stages.get("cells_from_file", 0.0)
     return {"seconds": t2 - t0, "harmonize_only_s": t1 - t0, "write_s": t2 - t1,
-            "read_s": read_s, "validate_s": stages.get("validate", 0.0),
+            "read_s": read_s, "validate_s": stages.get("validate", 0.0), **_cpu_since(cpu),
             "peak_mb": _peak_mb(), "base_mb": base,
             "frame_mb": float(result.data.memory_usage(deep=True).sum()) / 2**20,
             "n_data": len(result.data), "n_rejected": len(result.rejected)}
@@ -245,6 +261,8 @@ def main() -> None:
         "floor_peak_mb": round(floor["peak_mb"], 1), "base_mb": round(harm["base_mb"], 1),
         "read_s": round(harm["read_s"], 3), "validate_s": round(harm["validate_s"], 3),
         "floor_read_s": round(floor["read_s"], 3), "write_s": round(harm["write_s"], 3),
+        "user_s": round(harm["user_s"], 2), "sys_s": round(harm["sys_s"], 2),
+        "floor_user_s": round(floor["user_s"], 2), "floor_sys_s": round(floor["sys_s"], 2),
         "n_data": harm["n_data"], "n_rejected": harm["n_rejected"],
         "harmonize_runs_s": harm["all_seconds"], "floor_runs_s": floor["all_seconds"],
         "machine": machine(),
@@ -281,6 +299,9 @@ def main() -> None:
           f"{report['peak_over_frame']}x (interpreter and imports: {report['base_mb']} MB)")
     print(f"read inside harmonize: {report['read_s']} s; pandera validation: "
           f"{report['validate_s']} s; pandas read alone: {report['floor_read_s']} s")
+    print(f"CPU seconds (user + system, the system time being mostly page faults): harmonize "
+          f"{report['user_s']} + {report['sys_s']}, floor {report['floor_user_s']} + "
+          f"{report['floor_sys_s']}")
 
 
 if __name__ == "__main__":
