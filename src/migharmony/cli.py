@@ -330,10 +330,12 @@ def _harmonize(args: argparse.Namespace) -> int:
         if not lower.endswith((".parquet", ".csv", ".xlsx")):
             raise _UsageError(f"cannot tell the format of {args.output}; use .parquet, .csv, "
                               ".sdmx.csv or .xlsx")
+    # Parquet is written while the table is harmonized (slice by slice for large tables).
+    parquet = args.output if args.output and args.output.lower().endswith(".parquet") else None
     with _progress(args, f"harmonizing {Path(args.file).name}"):
-        result = harmonize(args.file, args.crosswalk)
+        result = harmonize(args.file, args.crosswalk, parquet=parquet)
     if args.output:
-        path = _write_result(result, args.output)
+        path = parquet or _write_result(result, args.output)
         if args.verbose:
             _say(args, result.summary())
         _say(args, f"wrote {len(result.data):,} observations to {path}"

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .result import HarmonizedResult
 
-__all__ = ["neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel",
+__all__ = ["ParquetParts", "neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel",
            "write_parquet", "write_sdmx_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -141,21 +141,159 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, 
     filters on them) except the text attributes ``obs_status``, ``conf_status``,
     ``obs_flags``, ``caveats``, ``unit_measure`` and ``source_ref``.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    table = _arrow(frame)
+    table = table.replace_schema_metadata(_with_metadata(table.schema, metadata))
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, **_parquet_options(table.column_names))
+    return Path(path)
+
+
+def _arrow(frame: pd.DataFrame) -> Any:
+    import pyarrow as pa
 
     clean = frame.copy(deep=False)  # copy-on-write: the attrs are cleared, no data copied
     clean.attrs = {}
-    table = pa.Table.from_pandas(clean, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
+    return pa.Table.from_pandas(clean, preserve_index=False)
+
+
+def _with_metadata(schema: Any, metadata: Mapping[str, Any]) -> dict[bytes, bytes]:
+    meta = dict(schema.metadata or {})
     meta[METADATA_KEY] = metadata_json(metadata).encode("utf-8")
-    table = table.replace_schema_metadata(meta)
-    names = table.column_names
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp,
-                       write_statistics=[n for n in names if n not in _NO_STATISTICS],
-                       use_dictionary=[n for n in names if n != "source_ref"])
-    return Path(path)
+    return meta
+
+
+def _parquet_options(names: list[str]) -> dict[str, Any]:
+    return {"write_statistics": [n for n in names if n not in _NO_STATISTICS],
+            "use_dictionary": [n for n in names if n != "source_ref"]}
+
+
+class ParquetParts:
+    """One Parquet file written part by part while the next parts are being made.
+
+    :func:`migharmony.harmonize` with ``parquet=`` gives it the observations of each
+    slice as soon as the slice is harmonized; a thread of its own writes them, in
+    their order (one row group each), while the next slices are harmonized. The file
+    is the one :func:`write_parquet` would write from the joined parts (the same rows,
+    columns, statistics and embedded metadata), and it appears at *path* only when
+    :meth:`finish` succeeds: :meth:`abort`, or any failure, leaves no file and no
+    temporary file behind.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import threading
+
+        self.path = Path(path)
+        self.parts = 0  # parts given so far
+        self._stack = contextlib.ExitStack()
+        self._tmp = self._stack.enter_context(atomic_path(self.path))
+        self._ready: dict[int, Any] = {}
+        self._written = 0
+        self._writer: Any = None
+        self._schema: Any = None
+        self._error: BaseException | None = None
+        self._stop = False
+        self._closed = False
+        self._turn = threading.Condition()
+        self._thread = threading.Thread(target=self._write, name="migharmony-parquet",
+                                        daemon=True)
+        self._thread.start()
+
+    def put(self, number: int, frame: pd.DataFrame) -> None:
+        """Part *number* (0, 1, 2...; each exactly once, in any order) of the rows."""
+        table = _arrow(frame)  # in the caller's thread: the slices convert in parallel
+        with self._turn:
+            if self._error is not None:  # the file cannot be written: stop the work now
+                raise self._error
+            if number == 0:  # the file's schema: that of the first part (written first)
+                self._schema = _part_schema(table.schema)
+            self._ready[number] = table
+            self.parts += 1
+            self._turn.notify_all()
+
+    def _write(self) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            while True:
+                with self._turn:
+                    while self._written not in self._ready and not self._stop:
+                        self._turn.wait()
+                    if self._written not in self._ready:  # stopped, nothing left to write
+                        return
+                    table = self._ready.pop(self._written)
+                    schema = self._schema
+                if self._writer is None:
+                    self._writer = pq.ParquetWriter(self._tmp, schema,
+                                                    **_parquet_options(schema.names))
+                self._writer.write_table(table.cast(schema))
+                del table
+                with self._turn:
+                    self._written += 1
+                    self._turn.notify_all()
+        except BaseException as error:  # given to the caller by finish()
+            with self._turn:
+                self._error = error
+                self._turn.notify_all()
+
+    def finish(self, metadata: Mapping[str, Any]) -> Path:
+        """Wait for every part given to be written, embed *metadata*, put the file in
+        place; returns its path."""
+        import base64
+
+        with self._turn:
+            while self._written < self.parts and self._error is None:
+                self._turn.wait()
+            self._stop = True
+            self._turn.notify_all()
+        self._thread.join()
+        try:
+            if self._error is not None:
+                raise self._error
+            if self._writer is None or self._written != self.parts:
+                raise RuntimeError(f"{self.path}: parts 0 to {self.parts - 1} were not all "
+                                   "given; this is a bug in migharmony, please report it")
+            # Arrow reads a file's schema metadata from the schema it stored when the file
+            # was opened (key ARROW:schema): store it again, with the metadata now known.
+            final = self._schema.with_metadata(_with_metadata(self._schema, metadata))
+            self._writer.add_key_value_metadata({
+                METADATA_KEY: final.metadata[METADATA_KEY],
+                b"ARROW:schema": base64.b64encode(final.serialize().to_pybytes())})
+            self._writer.close()
+            self._writer = None
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+        self._stack.close()  # renamed into place
+        return self.path
+
+    def abort(self) -> None:
+        """Stop writing and remove the temporary file; nothing is left at *path*."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._turn:
+            self._stop = True
+            self._ready.clear()
+            self._turn.notify_all()
+        self._thread.join()
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
+        self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)  # file removed
+
+
+def _part_schema(schema: Any) -> Any:
+    """*schema* with every dictionary column as 32-bit codes of large text: the parts of
+    one file must share a schema, and a slice's categories may need 8 or 16 bits."""
+    import pyarrow as pa
+
+    kind = pa.dictionary(pa.int32(), pa.large_string())
+    return pa.schema([field.with_type(kind) if pa.types.is_dictionary(field.type) else field
+                      for field in schema], metadata=schema.metadata)
 
 
 def read_parquet(path: str | Path) -> pd.DataFrame:
