@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import migharmony
 from migharmony import pipeline, schema
+from migharmony.errors import ValidationError
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data"
 
@@ -152,6 +153,54 @@ def test_the_error_raised_is_that_of_the_first_failing_slice(
     assert max(started) <= 5 + threads - 1  # none started once one had failed (the
     # other threads may each have taken one more while slice 5 was failing)
     assert sorted(started) == list(range(len(started)))  # taken in order, each once
+
+
+def colliding(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """*rows* with one observation given twice, near the top and at the bottom: the same
+    key, slices apart."""
+    return [rows[0], ("Mali", "2017", "Total", "3"), *rows[1:], ("Mali", "2017", "Total", "4")]
+
+
+@pytest.mark.parametrize("slice_rows", [2, 5])
+def test_duplicate_keys_in_different_slices_are_found(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int) -> None:
+    source = write(tmp_path / "t.csv", colliding(table(40, seed=7)))
+    with pytest.raises(ValidationError) as whole:
+        migharmony.harmonize(source, CROSSWALK)
+    monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
+    with pytest.raises(ValidationError) as sliced:
+        migharmony.harmonize(source, CROSSWALK)
+    assert str(sliced.value) == str(whole.value)
+    assert [p.message for p in sliced.value.problems] == \
+        [p.message for p in whole.value.problems]
+    monkeypatch.undo()
+    kept = assert_same_rejecting(monkeypatch, source, slice_rows)
+    assert (kept.rejected["rule"] == "duplicate-key").sum() == 1
+
+
+def assert_same_rejecting(monkeypatch: pytest.MonkeyPatch, source: Path,
+                          slice_rows: int) -> migharmony.HarmonizedResult:
+    whole = migharmony.harmonize(source, CROSSWALK, on_collision="reject")
+    monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
+    sliced = migharmony.harmonize(source, CROSSWALK, on_collision="reject")
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(sliced.data, whole.data)
+    pd.testing.assert_frame_equal(sliced.rejected, whole.rejected)
+    return whole
+
+
+def test_key_hashes_only_point_at_rows_to_compare(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every row hashed alike (the worst case of 64-bit hash collisions): the exact check
+    finds no duplicate key, and the result is that of one piece."""
+    import numpy as np
+
+    from migharmony import _frames
+
+    source = write(tmp_path / "t.csv", table(40, seed=8))
+    monkeypatch.setattr(_frames, "key_hashes",
+                        lambda frame, columns: np.zeros(len(frame), dtype=np.uint64))
+    assert_same(monkeypatch, source, CROSSWALK, slice_rows=3)
 
 
 def test_the_thread_count_follows_the_cpus_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:

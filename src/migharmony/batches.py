@@ -331,14 +331,11 @@ class _KeyIndex:
 
     @staticmethod
     def hash(data: pd.DataFrame) -> np.ndarray:
-        import pandas as pd
-
         from . import schema
+        from ._frames import key_hashes
 
-        key = schema.key(data)
-        # A categorical column hashes its categories once and takes them by code: the
-        # same hashes as its texts, whatever the categories of each batch.
-        return pd.util.hash_pandas_object(data[key], index=False).to_numpy()
+        hashes: np.ndarray = key_hashes(data, schema.key(data))  # alike across batches
+        return hashes
 
     def check(self, data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
               on_collision: str, written: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -103,7 +103,8 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
         data, report = _after_observations(observations.data, cw), observations.report
         rejected.extend(observations.rejected)
         rejected_frame = pd.concat(rejected, ignore_index=True)
-        data = _collisions(data, rejected_frame, cw, on_collision)
+        hashes = observations.key_hashes if data is observations.data else None
+        data = _collisions(data, rejected_frame, cw, on_collision, hashes)
         streamed = not isinstance(data, tuple)  # else later duplicates were taken out
         if not streamed:
             data, rejected_frame = data
@@ -354,6 +355,7 @@ class Observations:
     rejected: list[pd.DataFrame]  # rejected cells, one row each (their first problem)
     report: dict[str, pd.DataFrame]  # per dimension: how each distinct label was mapped
     problems: pd.DataFrame  # every problem of every cell (validate.PROBLEM_COLUMNS)
+    key_hashes: Any = None  # of the observation keys, when made in slices (_frames.key_hashes)
 
 
 def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], *,
@@ -430,9 +432,11 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     memo); the others run in :data:`SLICE_THREADS` threads, their results kept in order.
     Each slice's observations go to *sink* (if any) as soon as they are made.
     """
+    import numpy as np
     import pandas as pd
 
-    from ._frames import concat_codes
+    from . import schema
+    from ._frames import concat_codes, key_hashes
     from .mapping import _area_context
 
     context = _area_context(frame, cw) if len(frame) > SLICE_ROWS * 3 // 2 else None
@@ -445,6 +449,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
                                 unreadable=unreadable, context=context, memo=memo)
         if sink is not None:
             sink.put(start // SLICE_ROWS, part.data)
+        # Hashed here, in the slices' threads: the whole table's key check is then a sort.
+        part.key_hashes = key_hashes(part.data, schema.key(part.data))
         return part
 
     starts = range(0, len(frame), SLICE_ROWS)
@@ -468,7 +474,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
         data=data,
         rejected=[r for p in parts for r in p.rejected],
         report=report,
-        problems=pd.concat([p.problems for p in parts]))
+        problems=pd.concat([p.problems for p in parts]),
+        key_hashes=np.concatenate([p.key_hashes for p in parts]))
 
 
 def _in_threads(work: Any, items: Sequence[Any], threads: int) -> list[Any]:
@@ -866,12 +873,18 @@ def _fill(series: pd.Series, other: pd.Series) -> pd.Series:
 
 
 def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
-                on_collision: str) -> Any:
+                on_collision: str, hashes: Any = None) -> Any:
+    """*data* if no two observations share a key; else, by *on_collision*, an error
+    naming the cells or *data* without the later ones and *rejected* with them.
+    *hashes* (:func:`~migharmony._frames.key_hashes` of *data*'s keys), if given, are
+    a quick first look: no repeated hash, no repeated key."""
     import pandas as pd
 
     from . import schema
     from .errors import Problem
 
+    if hashes is not None and not repeated(hashes).any():
+        return data
     key = schema.key(data)
     # Duplicates among integer row keys (categorical codes), not among tuples of texts.
     keys = row_keys(data, key, dense=False)
