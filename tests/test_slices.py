@@ -233,3 +233,30 @@ def test_dated_area_rules_keep_the_table_in_one_piece(
     assert_same(monkeypatch, source, crosswalk, slice_rows=4)
     assert len(calls) == 2 and calls[0] == calls[1]  # both runs over the whole table
     assert schema.validate(migharmony.harmonize(source, crosswalk).data).empty
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(-5, 5)), max_size=6), min_size=1,
+                max_size=8), st.randoms(use_true_random=False), st.booleans())
+def test_placed_columns_equal_the_parts_joined(parts: list[list[int | None]], rng: Any,
+                                               in_threads: bool) -> None:
+    """Parts of up to 6 rows from slices of 6 source rows, put in any order (from
+    threads or not), give the parts one after the other: numbers, missing values, dtype."""
+    import numpy as np
+
+    from migharmony._frames import Placed
+
+    placed = Placed(capacity=6 * len(parts))
+    work = [(6 * i, {"n": pd.array(p, dtype="Int64"),
+                     "v": np.array([np.nan if x is None else x / 2 for x in p])})
+            for i, p in enumerate(parts)]
+    rng.shuffle(work)
+    if in_threads:
+        pipeline._in_threads(lambda item: placed.put(*item), work, 3)
+    else:
+        for start, columns in work:
+            placed.put(start, columns)
+    joined = placed.joined()
+    flat = [x for p in parts for x in p]
+    pd.testing.assert_extension_array_equal(joined["n"], pd.array(flat, dtype="Int64"))
+    np.testing.assert_array_equal(joined["v"],
+                                  np.array([np.nan if x is None else x / 2 for x in flat]))

@@ -432,42 +432,42 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     memo); the others run in :data:`SLICE_THREADS` threads, their results kept in order.
     Each slice's observations go to *sink* (if any) as soon as they are made.
     """
-    import numpy as np
     import pandas as pd
 
     from . import schema
-    from ._frames import concat_codes, key_hashes
+    from ._frames import Placed, concat_codes, key_hashes
     from .mapping import _area_context
 
     context = _area_context(frame, cw) if len(frame) > SLICE_ROWS * 3 // 2 else None
     if context is None:  # a table of one slice, or one whose area context needs periods
         return _to_observations(frame, cw, notes, unreadable=unreadable)
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
+    placed = Placed(len(frame))  # the number columns and key hashes of the whole table
+    order: list[str] = []  # the columns, as the first slice (run alone) gives them
 
     def one(start: int) -> Observations:
         part = _to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
                                 unreadable=unreadable, context=context, memo=memo)
+        if not order:
+            order.extend(part.data.columns)
         if sink is not None:
             sink.put(start // SLICE_ROWS, part.data)
+        numbers = {name: part.data[name].array for name in _number_columns(part.data)}
         # Hashed here, in the slices' threads: the whole table's key check is then a sort.
-        part.key_hashes = key_hashes(part.data, schema.key(part.data))
+        numbers[_KEY_HASH] = key_hashes(part.data, schema.key(part.data))
+        placed.put(start, numbers)
+        part.data = part.data.drop(columns=[n for n in numbers if n != _KEY_HASH])
         return part
 
     starts = range(0, len(frame), SLICE_ROWS)
     parts = [one(starts[0]), *_in_threads(one, starts[1:], _slice_threads())]
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
-    # Age bounds follow from the age codes: set once on the whole, not joined from slices.
-    for part in parts:
-        part.data = part.data.drop(columns=["age_low", "age_high"])
-    joined = concat_codes([p.data for p in parts])
-    low, high = _age_bounds(joined["age"])
-    names = list(joined.columns)
-    at = names.index("age") + 1
-    # A frame of the joined arrays (DataFrame.insert would copy the bounds: 0.4 s at 10M).
-    data = pd.DataFrame({**{n: joined[n].array for n in names[:at]}, "age_low": low,
-                         "age_high": high, **{n: joined[n].array for n in names[at:]}},
-                        copy=False)
+    joined = concat_codes([p.data for p in parts])  # codes and text; numbers are placed
+    numbers = placed.joined()
+    hashes = numbers.pop(_KEY_HASH)
+    data = pd.DataFrame({name: numbers[name] if name in numbers else joined[name].array
+                         for name in order}, copy=False)
     data.attrs = joined.attrs
     del joined
     return Observations(
@@ -475,7 +475,18 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
         rejected=[r for p in parts for r in p.rejected],
         report=report,
         problems=pd.concat([p.problems for p in parts]),
-        key_hashes=np.concatenate([p.key_hashes for p in parts]))
+        key_hashes=hashes)
+
+
+_KEY_HASH = "\0key hash"  # not a column name: the slices' key hashes, placed like a column
+
+
+def _number_columns(data: pd.DataFrame) -> list[str]:
+    """The number columns of *data* (obs_value, the age bounds, unit_mult, obs_count)."""
+    import pandas as pd
+
+    return [name for name in data.columns if pd.api.types.is_numeric_dtype(data[name])
+            and not isinstance(data[name].dtype, pd.CategoricalDtype)]
 
 
 def _in_threads(work: Any, items: Sequence[Any], threads: int) -> list[Any]:
