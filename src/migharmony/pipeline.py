@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frames import constant_codes, distinct, join_caveats, repeated, row_keys
+from ._frames import (
+    any_repeated,
+    constant_codes,
+    distinct,
+    join_caveats,
+    repeated,
+    row_keys,
+)
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -887,14 +894,14 @@ def _collisions(data: pd.DataFrame, rejected: pd.DataFrame, cw: Crosswalk,
                 on_collision: str, hashes: Any = None) -> Any:
     """*data* if no two observations share a key; else, by *on_collision*, an error
     naming the cells or *data* without the later ones and *rejected* with them.
-    *hashes* (:func:`~migharmony._frames.key_hashes` of *data*'s keys), if given, are
-    a quick first look: no repeated hash, no repeated key."""
+    *hashes* (:func:`~migharmony._frames.key_hashes` of *data*'s keys; sorted here), if
+    given, are a quick first look: no repeated hash, no repeated key."""
     import pandas as pd
 
     from . import schema
     from .errors import Problem
 
-    if hashes is not None and not repeated(hashes).any():
+    if hashes is not None and not any_repeated(hashes):
         return data
     key = schema.key(data)
     # Duplicates among integer row keys (categorical codes), not among tuples of texts.
