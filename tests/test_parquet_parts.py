@@ -109,6 +109,37 @@ def test_slices_are_written_while_later_slices_are_harmonized(
     assert_same_file(streamed, written)
 
 
+def test_a_slow_writer_still_writes_the_numbers_of_its_slice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts given to the writer refer to the whole-table number arrays, which move
+    once all slices are done: harmonize waits for the writer before moving them. Here
+    the writer holds its first part until the numbers start to move (or 1 s passes)."""
+    from migharmony import _frames
+
+    source = write(tmp_path / "t.csv", table(40, seed=9))  # rejected cells: parts move
+    moving = threading.Event()
+    write_table, joined = pq.ParquetWriter.write_table, _frames.Placed.joined
+
+    waited: list[bool] = []
+
+    def slow_write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not waited:  # the first part only
+            waited.append(moving.wait(timeout=1.0))
+        return write_table(self, *args, **kwargs)
+
+    def spy_joined(self: Any) -> Any:
+        moving.set()
+        return joined(self)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", slow_write)
+    monkeypatch.setattr(_frames.Placed, "joined", spy_joined)
+    result, streamed, written = harmonize_both(monkeypatch, tmp_path / "out", source,
+                                               CROSSWALK, slice_rows=3)
+    assert len(result.rejected) > 0
+    assert waited == [False]  # the numbers did not move while a part was unwritten
+    assert_same_file(streamed, written)
+
+
 def duplicating() -> dict[str, Any]:
     """Women and men both mapped to F: two cells per observation key."""
     crosswalk = copy.deepcopy(CROSSWALK)

@@ -343,6 +343,16 @@ class Placed:
         with self._lock:
             self._lengths[start] = length
 
+    def part(self, start: int) -> dict[str, Any]:
+        """The columns of the part put at *start*, as views of the whole arrays (valid
+        until :meth:`joined` moves the parts)."""
+        import pandas as pd
+
+        end = start + self._lengths[start]
+        return {name: whole[start:end] if mask is None else
+                pd.arrays.IntegerArray(whole[start:end], mask[start:end])
+                for name, (whole, mask) in self._arrays.items()}
+
     def joined(self) -> dict[str, Any]:
         """Each column with the parts one after the other, in the order of their rows."""
         import pandas as pd

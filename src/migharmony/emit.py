@@ -237,14 +237,26 @@ class ParquetParts:
                 self._error = error
                 self._turn.notify_all()
 
+    def flush(self) -> None:
+        """Wait until every part given so far is written (the caller may then change
+        the arrays they were made of); raises the writer's error, if any."""
+        with self._turn:
+            while self._written < self.parts and self._error is None:
+                self._turn.wait()
+            if self._error is not None:
+                raise self._error
+
     def finish(self, metadata: Mapping[str, Any]) -> Path:
         """Wait for every part given to be written, embed *metadata*, put the file in
         place; returns its path."""
         import base64
 
+        try:
+            self.flush()
+        except BaseException:
+            self.abort()
+            raise
         with self._turn:
-            while self._written < self.parts and self._error is None:
-                self._turn.wait()
             self._stop = True
             self._turn.notify_all()
         self._thread.join()

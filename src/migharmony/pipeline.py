@@ -457,13 +457,15 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
                                 unreadable=unreadable, context=context, memo=memo)
         if not order:
             order.extend(part.data.columns)
-        if sink is not None:
-            sink.put(start // SLICE_ROWS, part.data)
         numbers = {name: part.data[name].array for name in _number_columns(part.data)}
         # Hashed here, in the slices' threads: the whole table's key check is then a sort.
         numbers[_KEY_HASH] = key_hashes(part.data, schema.key(part.data))
         placed.put(start, numbers)
         part.data = part.data.drop(columns=[n for n in numbers if n != _KEY_HASH])
+        if sink is not None:  # the numbers as placed: no second copy waits to be written
+            at = placed.part(start)
+            sink.put(start // SLICE_ROWS, pd.DataFrame(
+                {n: at[n] if n in at else part.data[n].array for n in order}, copy=False))
         return part
 
     starts = range(0, len(frame), SLICE_ROWS)
@@ -471,6 +473,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
     joined = concat_codes([p.data for p in parts])  # codes and text; numbers are placed
+    if sink is not None:
+        sink.flush()  # the parts written refer to the placed numbers, which move now
     numbers = placed.joined()
     hashes = numbers.pop(_KEY_HASH)
     data = pd.DataFrame({name: numbers[name] if name in numbers else joined[name].array
