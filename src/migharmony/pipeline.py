@@ -409,7 +409,10 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
 #: Cells harmonized at a time by :func:`harmonize`: the intermediate arrays are those of
 #: a slice, not of the table (at 10 million cells the peak fell from 2.5 to 2.0 GB), and
 #: the allocator reuses their memory from slice to slice instead of mapping fresh pages.
-SLICE_ROWS = 1_000_000
+#: Half a million rather than a million: at 3 million cells the peak fell from 930 to
+#: 770 MB (two slices in flight hold less), in the same time; a quarter of a million
+#: cost a quarter more time (docs/performance.md).
+SLICE_ROWS = 500_000
 
 #: Slices harmonized at once, in threads (the array work releases the GIL). None: as many
 #: as the CPUs this process may use, at most 4; 1: one slice after the other. Each slice
