@@ -54,8 +54,9 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
 
     ``parquet="out.parquet"`` also writes the observations there, the same file as
     ``harmonize(...).to_parquet("out.parquet")``, but a large table's slices are
-    written while the next ones are harmonized (at 10 million cells, about a quarter
-    of the time). The file appears only if ``harmonize`` succeeds.
+    written while the next ones are harmonized (on two cores, at 3 and 10 million
+    cells: 7% less time, 70 MB more memory). The file appears only if ``harmonize``
+    succeeds.
 
     A file with a shipped crosswalk is
     ``harmonize("examples/data/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx",
