@@ -35,6 +35,14 @@ def harmonize_both(monkeypatch: pytest.MonkeyPatch, folder: Path, source: Path,
     return result, streamed, result.to_parquet(folder / "from_result.parquet")
 
 
+def slice_size(monkeypatch: pytest.MonkeyPatch, slice_rows: int, cells: int) -> int:
+    """The cells per slice harmonize used for a table of *cells* with *slice_rows*."""
+    monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
+    rows = pipeline._slice_rows(cells)
+    monkeypatch.undo()
+    return rows
+
+
 def assert_same_file(streamed: Path, written: Path) -> None:
     a, b = read_parquet(streamed), read_parquet(written)
     pd.testing.assert_frame_equal(a, b)  # rows, order, dtypes and categories
@@ -62,9 +70,9 @@ def test_the_file_written_while_harmonizing_is_the_result_s_file(
                                                slice_rows, threads)
     assert_same_file(streamed, written)
     cells = len(result.data) + len(result.rejected)
-    if cells > slice_rows * 3 // 2:  # harmonized in slices: one row group per slice
-        slices = -(-cells // slice_rows)
-        assert pq.ParquetFile(streamed).metadata.num_row_groups == slices
+    rows = slice_size(monkeypatch, slice_rows, cells)
+    if cells > rows * 3 // 2:  # harmonized in slices: one row group per slice
+        assert pq.ParquetFile(streamed).metadata.num_row_groups == -(-cells // rows)
 
 
 @pytest.mark.parametrize(("source", "crosswalk", "row_groups"), [
@@ -78,8 +86,9 @@ def test_real_tables_written_while_harmonized(tmp_path: Path, monkeypatch: pytes
     result, streamed, written = harmonize_both(monkeypatch, tmp_path, source, crosswalk, 997)
     assert_same_file(streamed, written)
     cells = len(result.data) + len(result.rejected)
-    assert pq.ParquetFile(streamed).metadata.num_row_groups == (row_groups or -(-cells // 997))
-    assert cells > 3 * 997
+    rows = slice_size(monkeypatch, 997, cells)
+    assert pq.ParquetFile(streamed).metadata.num_row_groups == (row_groups or -(-cells // rows))
+    assert cells > 3 * rows
 
 
 @pytest.mark.parametrize("threads", [1, 2])

@@ -410,10 +410,9 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
 #: Cells harmonized at a time by :func:`harmonize`: the intermediate arrays are those of
 #: a slice, not of the table (at 10 million cells the peak fell from 2.5 to 2.0 GB), and
 #: the allocator reuses their memory from slice to slice instead of mapping fresh pages.
-#: Half a million rather than a million: at 3 million cells the peak fell from 930 to
-#: 770 MB (two slices in flight hold less), in the same time; a quarter of a million
-#: cost a quarter more time (docs/performance.md).
-SLICE_ROWS = 500_000
+#: A table of fewer than ten such slices is cut into ten, of at least half this size
+#: (:func:`_slice_rows`): the slices in flight then hold a small part of the table.
+SLICE_ROWS = 1_000_000
 
 #: Slices harmonized at once, in threads (the array work releases the GIL). None: as many
 #: as the CPUs this process may use, at most 4; 1: one slice after the other. Each slice
@@ -428,6 +427,18 @@ def _slice_threads() -> int:
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(4, cpus or 1))
+
+
+def _slice_rows(cells: int) -> int:
+    """Cells per slice for a table of *cells*: about ten slices, of at least half and at
+    most all of :data:`SLICE_ROWS` (at 3 million cells, slices of half a million took the
+    peak from 930 to 770 MB in the same time; at 10 million they cost 15% more time than
+    slices of a million).
+
+    >>> _slice_rows(3_000_000), _slice_rows(7_000_000), _slice_rows(50_000_000)
+    (500000, 700000, 1000000)
+    """
+    return max(SLICE_ROWS // 2, min(SLICE_ROWS, -(-cells // 10)), 1)
 
 
 def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
@@ -449,7 +460,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     from ._frames import Placed, concat_codes, key_hashes
     from .mapping import _area_context
 
-    context = _area_context(frame, cw) if len(frame) > SLICE_ROWS * 3 // 2 else None
+    rows = _slice_rows(len(frame))
+    context = _area_context(frame, cw) if len(frame) > rows * 3 // 2 else None
     if context is None:  # a table of one slice, or one whose area context needs periods
         return _to_observations(frame, cw, notes, unreadable=unreadable)
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
@@ -457,7 +469,7 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     order: list[str] = []  # the columns, as the first slice (run alone) gives them
 
     def one(start: int) -> Observations:
-        part = _to_observations(frame.iloc[start:start + SLICE_ROWS], cw, notes,
+        part = _to_observations(frame.iloc[start:start + rows], cw, notes,
                                 unreadable=unreadable, context=context, memo=memo)
         if not order:
             order.extend(part.data.columns)
@@ -468,11 +480,11 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
         part.data = part.data.drop(columns=[n for n in numbers if n != _KEY_HASH])
         if sink is not None:  # the numbers as placed: no second copy waits to be written
             at = placed.part(start)
-            sink.put(start // SLICE_ROWS, pd.DataFrame(
+            sink.put(start // rows, pd.DataFrame(
                 {n: at[n] if n in at else part.data[n].array for n in order}, copy=False))
         return part
 
-    starts = range(0, len(frame), SLICE_ROWS)
+    starts = range(0, len(frame), rows)
     parts = [one(starts[0]), *_in_threads(one, starts[1:], _slice_threads())]
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
