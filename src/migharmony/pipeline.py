@@ -433,12 +433,14 @@ def _slice_rows(cells: int) -> int:
     """Cells per slice for a table of *cells*: about ten slices, of at least half and at
     most all of :data:`SLICE_ROWS` (at 3 million cells, slices of half a million took the
     peak from 930 to 770 MB in the same time; at 10 million they cost 15% more time than
-    slices of a million).
+    slices of a million). A table of fewer than three slices is one piece: the first
+    slice runs alone, so two slices would only add work.
 
-    >>> _slice_rows(3_000_000), _slice_rows(7_000_000), _slice_rows(50_000_000)
-    (500000, 700000, 1000000)
+    >>> _slice_rows(1_000_000), _slice_rows(3_000_000), _slice_rows(7_000_000)
+    (1000000, 500000, 700000)
     """
-    return max(SLICE_ROWS // 2, min(SLICE_ROWS, -(-cells // 10)), 1)
+    rows = max(SLICE_ROWS // 2, min(SLICE_ROWS, -(-cells // 10)), 1)
+    return rows if cells > 2 * rows else max(cells, 1)
 
 
 def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
@@ -461,7 +463,7 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     from .mapping import _area_context
 
     rows = _slice_rows(len(frame))
-    context = _area_context(frame, cw) if len(frame) > rows * 3 // 2 else None
+    context = _area_context(frame, cw) if rows < len(frame) else None
     if context is None:  # a table of one slice, or one whose area context needs periods
         return _to_observations(frame, cw, notes, unreadable=unreadable)
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
