@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .result import HarmonizedResult
 
-__all__ = ["ParquetParts", "neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel",
+__all__ = ["neutralise", "read_parquet", "unneutralise", "write_csv", "write_excel",
            "write_parquet", "write_sdmx_csv"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -170,7 +170,8 @@ def _parquet_options(names: list[str]) -> dict[str, Any]:
 
 
 class ParquetParts:
-    """One Parquet file written part by part while the next parts are being made.
+    """One Parquet file written part by part while the next parts are being made (used
+    by ``harmonize(..., parquet=...)``; not part of the public API).
 
     :func:`migharmony.harmonize` with ``parquet=`` gives it the observations of each
     slice as soon as the slice is harmonized; a thread of its own writes them, in

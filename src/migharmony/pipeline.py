@@ -410,8 +410,9 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
 #: Cells harmonized at a time by :func:`harmonize`: the intermediate arrays are those of
 #: a slice, not of the table (at 10 million cells the peak fell from 2.5 to 2.0 GB), and
 #: the allocator reuses their memory from slice to slice instead of mapping fresh pages.
-#: A table of fewer than ten such slices is cut into ten, of at least half this size
-#: (:func:`_slice_rows`): the slices in flight then hold a small part of the table.
+#: A table is cut into about ten slices of half to all of this size, and a table of
+#: fewer than three is one piece (:func:`_slice_rows`): the slices in flight then hold
+#: a small part of the table.
 SLICE_ROWS = 1_000_000
 
 #: Slices harmonized at once, in threads (the array work releases the GIL). None: as many
