@@ -64,11 +64,11 @@ def table(n: int, seed: int) -> list[tuple[str, str, str, str]]:
 
 
 def assert_same(monkeypatch: pytest.MonkeyPatch, source: Path, crosswalk: Any,
-                slice_rows: int, threads: int = 3) -> migharmony.HarmonizedResult:
-    whole = migharmony.harmonize(source, crosswalk)
+                slice_rows: int, threads: int = 3, **options: Any) -> migharmony.HarmonizedResult:
+    whole = migharmony.harmonize(source, crosswalk, **options)
     monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
     monkeypatch.setattr(pipeline, "SLICE_THREADS", threads)
-    sliced = migharmony.harmonize(source, crosswalk)
+    sliced = migharmony.harmonize(source, crosswalk, **options)
     monkeypatch.undo()
     pd.testing.assert_frame_equal(sliced.data, whole.data)  # dtypes and categories too
     pd.testing.assert_frame_equal(sliced.rejected, whole.rejected)
@@ -174,19 +174,8 @@ def test_duplicate_keys_in_different_slices_are_found(
     assert [p.message for p in sliced.value.problems] == \
         [p.message for p in whole.value.problems]
     monkeypatch.undo()
-    kept = assert_same_rejecting(monkeypatch, source, slice_rows)
+    kept = assert_same(monkeypatch, source, CROSSWALK, slice_rows, on_collision="reject")
     assert (kept.rejected["rule"] == "duplicate-key").sum() == 1
-
-
-def assert_same_rejecting(monkeypatch: pytest.MonkeyPatch, source: Path,
-                          slice_rows: int) -> migharmony.HarmonizedResult:
-    whole = migharmony.harmonize(source, CROSSWALK, on_collision="reject")
-    monkeypatch.setattr(pipeline, "SLICE_ROWS", slice_rows)
-    sliced = migharmony.harmonize(source, CROSSWALK, on_collision="reject")
-    monkeypatch.undo()
-    pd.testing.assert_frame_equal(sliced.data, whole.data)
-    pd.testing.assert_frame_equal(sliced.rejected, whole.rejected)
-    return whole
 
 
 def test_key_hashes_only_point_at_rows_to_compare(tmp_path: Path,
