@@ -143,6 +143,38 @@ def test_distinct_through_codes_equals_factorize(values: list[str | None],
     assert codes.tolist() == expected_codes.tolist()
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["F", "M", "X", "", "_T"])), max_size=30),
+       st.sampled_from(["str", "object", "category", "category-unused"]))
+def test_each_code_answers_as_the_test_row_by_row(values: list[str | None], kind: str) -> None:
+    """each_code answers True only when every row passes; otherwise row by row, as the
+    test on each value (missing values pass), through whatever dtype the column has."""
+    allowed = {"F", "M", "_T"}
+    series = pd.Series(values, dtype="str" if kind == "str" else object)
+    if kind.startswith("category"):
+        extra = ["X"] if kind == "category-unused" else []  # an unused failing category
+        series = series.astype(pd.CategoricalDtype(sorted({v for v in values if v is not None}
+                                                          | {*extra})))
+    expected = [v is None or v in allowed for v in values]
+    answer = schema.each_code(allowed.__contains__)(series)
+    if answer is True:
+        assert all(expected)
+    else:
+        assert answer.tolist() == expected
+        assert list(answer.index) == list(series.index)
+        # Arrow text and categories in use answer True at once when every row passes.
+        assert kind in ("object", "category-unused") or not all(expected)
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(-5, 5, allow_nan=False)), max_size=30))
+def test_not_negative_answers_as_row_by_row(values: list[float | None]) -> None:
+    from migharmony.schema import _not_negative
+
+    series = pd.Series(values, dtype="float64")
+    answer = _not_negative(series)
+    expected = [v is None or v >= 0 for v in values]
+    assert answer is True if all(expected) else answer.tolist() == expected
+
+
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["", "_T", "Y0T4", "Y_GE65", "Y15T64",
                                                      "_U", "Y_LT1"])), max_size=30))
 def test_age_bounds_through_codes_equal_those_of_each_code(values: list[str | None]) -> None:

@@ -736,7 +736,7 @@ def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
             column = result[spec.name]
             known = frozenset(vocab.codes(spec.vocabulary))
             ok = schema.each_code(known.__contains__)(column)  # once per distinct code
-            if not ok.all():
+            if ok is not True:
                 why = (f"{spec.name} code '" + column.astype("str") + "' set by the crosswalk "
                        f"is not in vocab/{spec.vocabulary}")
                 checks.append(CellCheck("crosswalk-code", "_raw", ok,
