@@ -99,6 +99,8 @@ def test_any_slice_size_gives_the_whole_table_result(
 @pytest.mark.parametrize(("source", "crosswalk"), [
     (DATA / "unhcr_hdx_demographics.csv", "unhcr-hdx-demographics"),
     (DATA / "idmc_hdx_idps_download-displacement-data.csv", "idmc-hdx-displacement"),
+    # A workbook: its cells are referenced with the sheet name (``Table 1!G17``).
+    (DATA / "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx", "undesa-ims-2020-t1"),
 ])
 def test_real_tables_in_slices(monkeypatch: pytest.MonkeyPatch, source: Path,
                                crosswalk: str) -> None:
@@ -249,3 +251,17 @@ def test_placed_columns_equal_the_parts_joined(parts: list[list[int | None]], rn
     pd.testing.assert_extension_array_equal(joined["n"], pd.array(flat, dtype="Int64"))
     np.testing.assert_array_equal(joined["v"],
                                   np.array([np.nan if x is None else x / 2 for x in flat]))
+
+
+@given(st.lists(st.tuples(st.integers(1, 2_000_000), st.integers(0, 800)), max_size=40),
+       st.sampled_from(["", "Table 1!", "Données!"]))
+def test_cell_refs_are_the_column_letter_and_row_number(cells: list[tuple[int, int]],
+                                                         prefix: str) -> None:
+    from migharmony.layout import cell_refs, column_letter, with_refs
+
+    frame = pd.DataFrame({"_row": [r for r, _ in cells], "_col": [c for _, c in cells]},
+                         dtype="int32")
+    expected = [f"{prefix}{column_letter(c)}{r}" for r, c in cells]
+    assert list(cell_refs(prefix, frame["_row"], frame["_col"])) == expected
+    assert with_refs(frame, prefix)["_ref"].tolist() == expected
+    assert "_ref" not in frame  # the cells given are left as they were

@@ -382,7 +382,8 @@ class Placed:
 
 def numbered(heads: Any, numbers: Any) -> Any:
     """``heads + str(number)`` for each number, as a ``str`` array joined by Arrow (no
-    Python string per row); *heads* is one text for all, or one per number (an array).
+    Python string per row); *heads* is one text for all, or one per number (an array,
+    or an Arrow array).
 
     >>> numbered("row ", [2, 3]).tolist(), numbered(["B", "C"], [7, 7]).tolist()
     (['row 2', 'row 3'], ['B7', 'C7'])
@@ -393,7 +394,8 @@ def numbered(heads: Any, numbers: Any) -> Any:
     import pyarrow.compute as pc
 
     text = pa.large_string()
-    head: Any = pa.scalar(heads, text) if isinstance(heads, str) else pa.array(heads, text)
+    head: Any = pa.scalar(heads, text) if isinstance(heads, str) else \
+        heads.cast(text) if isinstance(heads, pa.Array) else pa.array(heads, text)
     numbers = np.asarray(numbers)
     if numbers.dtype.kind not in "iu":  # integers as they are: a cast to 64 bits costs
         numbers = numbers.astype(np.int64)  # more than the text (10M rows: 0.5 s)

@@ -47,6 +47,9 @@ class Cells:
     header_rows: list[int]
     data_rows: tuple[int, int]
     value_columns: list[int]
+    #: The sheet part of the cell references (``"Table 1!"``, or ``""``), for a frame made
+    #: without its ``_ref`` column (``cells_from_grid(..., refs=False)``): see :func:`with_refs`.
+    ref_prefix: str = ""
 
 
 def text(value: Any) -> str:
@@ -143,8 +146,13 @@ def _value_columns(spec: Any, headers: dict[str, int], grid: Grid, where: str,
     return columns
 
 
-def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
-    """Cut the data block out of *grid* as *crosswalk* describes it, as long cells."""
+def cells_from_grid(grid: Grid, crosswalk: Crosswalk, *, refs: bool = True) -> Cells:
+    """Cut the data block out of *grid* as *crosswalk* describes it, as long cells.
+
+    With ``refs=False`` the cells have no ``_ref`` column yet (the excluded ones do):
+    :func:`with_refs` adds it to any part of them, so that a large table's references
+    are written slice by slice, in the slices' threads.
+    """
     import numpy as np
     import pandas as pd
 
@@ -202,7 +210,9 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
     cols = np.tile(np.asarray(value_cols, dtype=np.int32), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
     frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw}, copy=False)
-    frame["_ref"] = _refs(grid, value_cols, rows)
+    prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
+    if refs:
+        frame["_ref"] = cell_refs(prefix, frame["_row"], frame["_col"])
     # Row texts repeated over the value columns: a take of the Arrow strings, never a
     # round trip through a numpy object array.
     repeat = None if n_cols == 1 else np.repeat(np.arange(len(row_frame)), n_cols)
@@ -219,26 +229,48 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk) -> Cells:
         frame[dim] = _header_texts(cells, int(row_ref), value_cols, width, len(block_rows))
 
     gone = frame["_row"].isin(excluded_rows)
-    excluded = frame.loc[gone].assign(
+    excluded = with_refs(frame.loc[gone], prefix).assign(
         reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
     kept = frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame
-    return Cells(frame=kept, excluded=excluded,
-                 header_rows=header_rows, data_rows=(first, last), value_columns=value_cols)
+    return Cells(frame=kept, excluded=excluded, header_rows=header_rows,
+                 data_rows=(first, last), value_columns=value_cols, ref_prefix=prefix)
 
 
-def _refs(grid: Grid, value_cols: list[int], rows: Any) -> Any:
-    """``Table 1!L81`` for each cell (row-major), joined by Arrow: no Python string per cell."""
+def with_refs(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """*frame* (cells from :func:`cells_from_grid`) with its ``_ref`` column: *prefix*
+    (the sheet part) and each cell's column letter and row number; *frame* itself
+    when it has one.
+
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"_row": [7, 7, 8], "_col": [1, 2, 1]})
+    >>> with_refs(cells, "Table 1!")["_ref"].tolist()
+    ['Table 1!B7', 'Table 1!C7', 'Table 1!B8']
+    """
+    if "_ref" in frame:
+        return frame
+    out = frame.copy(deep=False)
+    out["_ref"] = cell_refs(prefix, frame["_row"], frame["_col"])
+    return out
+
+
+def cell_refs(prefix: str, rows: pd.Series, cols: pd.Series) -> Any:
+    """``Table 1!L81`` for each cell, joined by Arrow: no Python string per cell."""
     import numpy as np
+    import pandas as pd
+    import pyarrow as pa
 
     from ._frames import numbered
 
-    prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
-    heads = [prefix + column_letter(c) for c in value_cols]
-    if len(heads) == 1:
-        return numbered(heads[0], rows)
-    return numbered(np.array(heads, dtype=object)[np.tile(np.arange(len(heads)),
-                                                          len(rows) // max(len(heads), 1))],
-                    rows)
+    if not len(rows):
+        return pd.array([], dtype="str")
+    col = cols.to_numpy()
+    used = np.flatnonzero(np.bincount(col))  # column numbers: small, few distinct
+    if len(used) == 1:
+        return numbered(prefix + column_letter(int(used[0])), rows.to_numpy())
+    number = np.zeros(int(used[-1]) + 1, dtype=np.int32)
+    number[used] = np.arange(len(used), dtype=np.int32)
+    heads = pa.array([prefix + column_letter(int(c)) for c in used], pa.large_string())
+    return numbered(heads.take(pa.array(number[col])), rows.to_numpy())
 
 
 def _data_rows(grid: Grid, read: Any, header_rows: list[int], hxl_row: int | None,

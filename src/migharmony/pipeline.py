@@ -107,7 +107,7 @@ def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping
                   if pr.rule == "uncached-formula"}
     sink = _parquet_sink(parquet, cw)
     try:
-        observations = _in_slices(frame, cw, notes, unreadable, sink)
+        observations = _in_slices(frame, cw, notes, unreadable, sink, cells.ref_prefix)
         data, report = _after_observations(observations.data, cw), observations.report
         rejected.extend(observations.rejected)
         rejected_frame = pd.concat(rejected, ignore_index=True)
@@ -225,6 +225,8 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
             from .emit import unneutralise
 
             grid.cells = unneutralise(grid.cells)
+        if make_cells is cells_from_grid:  # the slices write the cell references
+            return grid, cells_from_grid(grid, cw, refs=bool(cw.data.get("corrections")))
         return grid, make_cells(grid, cw)
     import pandas as pd
 
@@ -445,8 +447,8 @@ def _slice_rows(cells: int) -> int:
 
 
 def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
-               unreadable: Mapping[str, str], sink: ParquetParts | None = None
-               ) -> Observations:
+               unreadable: Mapping[str, str], sink: ParquetParts | None = None,
+               ref_prefix: str = "") -> Observations:
     """:func:`_to_observations` over slices of *frame*, combined: the same observations,
     rejections, problems and report as over the whole frame.
 
@@ -455,25 +457,29 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     whose area context depends on the period (dated regex rules) is done in one piece.
     The first slice runs alone (it loads the vocabulary and area indexes and fills the
     memo); the others run in :data:`SLICE_THREADS` threads, their results kept in order.
-    Each slice's observations go to *sink* (if any) as soon as they are made.
+    Each slice's observations go to *sink* (if any) as soon as they are made. Cells
+    without their references (``_ref``) get them slice by slice, *ref_prefix* first
+    (:func:`~migharmony.layout.with_refs`).
     """
     import pandas as pd
 
     from . import schema
     from ._frames import Placed, concat_codes, key_hashes
+    from .layout import with_refs
     from .mapping import _area_context
 
     rows = _slice_rows(len(frame))
     context = _area_context(frame, cw) if rows < len(frame) else None
     if context is None:  # a table of one slice, or one whose area context needs periods
-        return _to_observations(frame, cw, notes, unreadable=unreadable)
+        return _to_observations(with_refs(frame, ref_prefix), cw, notes,
+                                unreadable=unreadable)
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
     placed = Placed(len(frame))  # the number columns and key hashes of the whole table
     order: list[str] = []  # the columns, as the first slice (run alone) gives them
 
     def one(start: int) -> Observations:
-        part = _to_observations(frame.iloc[start:start + rows], cw, notes,
-                                unreadable=unreadable, context=context, memo=memo)
+        part = _to_observations(with_refs(frame.iloc[start:start + rows], ref_prefix), cw,
+                                notes, unreadable=unreadable, context=context, memo=memo)
         if not order:
             order.extend(part.data.columns)
         numbers = {name: part.data[name].array for name in _number_columns(part.data)}
