@@ -15,7 +15,7 @@ status and no value) or in ``result.rejected`` with its location and a reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -209,9 +209,11 @@ def _cells(source: Any, cw: Crosswalk) -> tuple[Any, Any]:
 
             cube_cells = mark_records(cube_cells, cw)
         return None, cube_cells
-    make_cells = cells_from_grid
+    make_cells: Callable[[Grid, Crosswalk], Cells] = cells_from_grid
     if cw.section("records"):  # one row per record (migharmony.records)
-        from .records import cells_from_grid as make_cells
+        from .records import cells_from_grid as records_cells
+
+        make_cells = records_cells
     if isinstance(source, str | Path):
         grid = read_grid(source, format=read.get("format", "auto"), sheet=read.get("sheet"),
                          encoding=read.get("encoding"), delimiter=read.get("delimiter"),
