@@ -76,19 +76,40 @@ def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Ser
     >>> codes_of(["M", None, "F", "M"], np.array([0, 1, 2, 3, 0]), pd.RangeIndex(5)).tolist()
     ['M', nan, 'F', 'M', 'M']
     """
+    import pandas as pd
+
+    lookup, categories = code_lookup(values)
+    return pd.Series(taken(lookup, categories, take, len(index)), index=index)
+
+
+def code_lookup(values: Sequence[str | None]) -> tuple[Any, pd.Index]:
+    """The category code of each of *values* (-1 for None) and the categories (sorted),
+    codes in the narrowest integer type, as pandas stores them: no conversion after.
+
+    >>> lookup, categories = code_lookup(["M", None, "F", "M"])
+    >>> lookup.tolist(), categories.tolist()
+    ([1, -1, 0, 1], ['F', 'M'])
+    """
     import numpy as np
     import pandas as pd
 
     cats = sorted({v for v in values if v is not None})
     number = {c: i for i, c in enumerate(cats)}
-    # Codes in the narrowest integer type, as pandas stores them: no conversion after.
     width = np.int8 if len(cats) < 127 else np.int16 if len(cats) < 32_767 else np.int32
     lookup = np.array([number.get(v, -1) if v is not None else -1 for v in values],
                       dtype=width)
-    row_codes: Any = lookup[np.asarray(take)] if len(values) else \
-        np.full(len(index), -1, dtype=width)
-    return pd.Series(pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(
-        pd.Index(cats, dtype="str")), validate=False), index=index)
+    return lookup, pd.Index(cats, dtype="str")
+
+
+def taken(lookup: Any, categories: pd.Index, take: Any, n: int) -> pd.Categorical:
+    """The categorical of *n* rows whose row *i* has code ``lookup[take[i]]``."""
+    import numpy as np
+    import pandas as pd
+
+    row_codes: Any = lookup[np.asarray(take)] if len(lookup) else \
+        np.full(n, -1, dtype=lookup.dtype)
+    return pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(categories),
+                                     validate=False)
 
 
 def distinct(series: pd.Series) -> tuple[Any, list[str]]:

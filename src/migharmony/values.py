@@ -185,11 +185,12 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
           extra_flags: pd.Series | None = None, decimal: str = ".",
           thousands: tuple[str, ...] | None = None,
           precedence: Mapping[str, int] | None = None,
-          memo: dict[Any, Parsed] | None = None) -> pd.DataFrame:
+          memo: dict[Any, Any] | None = None) -> pd.DataFrame:
     """Read a column of raw values; one output row per input row.
 
     *memo* keeps the readings of distinct values between calls with the same settings
-    (the slices of one table), so that each is read once.
+    (the slices of one table), so that each is read once; a categorical column's
+    readings are kept per category, so that the next slices only take them by code.
 
     Columns: ``value`` (float), ``obs_status``, ``conf_status``, ``obs_flags``,
     ``caveats`` (';'-joined), ``problem`` and ``rule`` (why a cell cannot be read),
@@ -201,13 +202,22 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
 
     if precedence is None:
         precedence = _precedence()
+    memo = {} if memo is None else memo
+    settings = {"symbols": symbols, "flags": flags, "decimal": decimal,
+                "thousands": thousands, "precedence": precedence}
     if extra_flags is None and isinstance(raw.dtype, pd.CategoricalDtype):
-        # A categorical grid (read.read_grid(categorical=True)): its distinct texts only.
-        from ._frames import distinct
-
-        codes, distinct_texts = distinct(raw)
-        uniques = np.array(distinct_texts, dtype=object)
-    elif extra_flags is None and pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
+        # A categorical grid (read.read_grid(categorical=True)): each category read once
+        # for all slices, a missing cell as "" (the last reading).
+        known = memo.get(_BY_CATEGORY)
+        if known is None or known[0] is not raw.dtype:
+            texts = [str(c) for c in raw.cat.categories] + [""]
+            known = memo[_BY_CATEGORY] = (raw.dtype, _Readings.of(
+                np.array(texts, dtype=object), memo, settings))
+        codes = raw.cat.codes.to_numpy()
+        if (codes < 0).any():
+            codes = np.where(codes < 0, len(raw.cat.categories), codes)
+        return known[1].rows(codes, raw.index)
+    if extra_flags is None and pd.api.types.is_string_dtype(raw.dtype) and raw.dtype != object:
         # Text (Arrow strings): factorized as they are, no Python object per row.
         codes, found = pd.factorize(raw, use_na_sentinel=False)
         uniques = found.to_numpy(dtype=object)
@@ -220,42 +230,67 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
             values[has] = [f"{v if v is not None else ''} {f}".strip()
                            for v, f in zip(values[has], extra[has], strict=True)]
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    # Plain digits ("1234") read the same in every convention: converted together;
-    # the other distinct values are read one by one.
-    plain = _plain_digits(uniques, symbols or {})
-    plain_reading = Parsed()
-    memo = {} if memo is None else memo
-    readings = []
-    for u, is_plain in zip(uniques, plain, strict=True):
-        if is_plain:
-            readings.append(plain_reading)
-            continue
-        key = (type(u), u)  # True and 1 are equal keys, not equal cells
-        if (reading := memo.get(key)) is None:
-            reading = memo[key] = parse_one(u, symbols=symbols, flags=flags, decimal=decimal,
-                                            thousands=thousands, precedence=precedence)
-        readings.append(reading)
-    from ._frames import codes_of
+    return _Readings.of(uniques, memo, settings).rows(codes, raw.index)
 
-    take = np.asarray(codes, dtype=np.intp)
-    values_of = np.array([np.nan if r.value is None else r.value for r in readings], float)
-    if plain.any():
-        values_of[plain] = pd.to_numeric(pd.Series(uniques[plain], dtype="str")).to_numpy(
-            dtype=float)
-    # Texts as categoricals: the readings of the distinct values, one small integer per row.
-    texts: dict[str, list[str | None]] = {
-        "obs_status": [r.obs_status for r in readings],
-        "conf_status": [r.conf_status for r in readings],
-        "obs_flags": [r.flags for r in readings],
-        "caveats": [";".join(r.caveats) for r in readings],
-        "problem": [r.problem for r in readings],
-        "rule": [r.rule for r in readings],
-        "exclude": [r.exclude for r in readings]}
-    out = pd.DataFrame({"value": values_of[take] if len(take) else np.zeros(0)},
-                       index=raw.index, copy=False)
-    for name, column in texts.items():
-        out[name] = codes_of(column, take, raw.index)
-    return out
+
+_BY_CATEGORY = "\0by category"  # a memo key no value has: (dtype, _Readings)
+
+
+@dataclass
+class _Readings:
+    """The readings of distinct values, ready to be taken to the rows by value number:
+    the numbers, and each text column as category codes with their categories."""
+
+    values: Any  # float per distinct value
+    texts: dict[str, tuple[Any, pd.Index]]  # column: (code per distinct value, categories)
+
+    @classmethod
+    def of(cls, uniques: Any, memo: dict[Any, Any], settings: Mapping[str, Any]
+           ) -> _Readings:
+        import numpy as np
+        import pandas as pd
+
+        from ._frames import code_lookup
+
+        # Plain digits ("1234") read the same in every convention: converted together;
+        # the other distinct values are read one by one (and remembered in *memo*).
+        plain = _plain_digits(uniques, settings["symbols"] or {})
+        plain_reading = Parsed()
+        readings = []
+        for u, is_plain in zip(uniques, plain, strict=True):
+            if is_plain:
+                readings.append(plain_reading)
+                continue
+            key = (type(u), u)  # True and 1 are equal keys, not equal cells
+            if (reading := memo.get(key)) is None:
+                reading = memo[key] = parse_one(u, **settings)
+            readings.append(reading)
+        values = np.array([np.nan if r.value is None else r.value for r in readings], float)
+        if plain.any():
+            values[plain] = pd.to_numeric(pd.Series(uniques[plain], dtype="str")).to_numpy(
+                dtype=float)
+        texts = {
+            "obs_status": [r.obs_status for r in readings],
+            "conf_status": [r.conf_status for r in readings],
+            "obs_flags": [r.flags for r in readings],
+            "caveats": [";".join(r.caveats) for r in readings],
+            "problem": [r.problem for r in readings],
+            "rule": [r.rule for r in readings],
+            "exclude": [r.exclude for r in readings]}
+        return cls(values, {name: code_lookup(column) for name, column in texts.items()})
+
+    def rows(self, take: Any, index: pd.Index) -> pd.DataFrame:
+        """One row per entry of *take* (a distinct value's number), on *index*."""
+        import numpy as np
+        import pandas as pd
+
+        from ._frames import taken
+
+        take = np.asarray(take)
+        out = {"value": self.values[take] if len(take) else np.zeros(0)}
+        for name, (lookup, categories) in self.texts.items():
+            out[name] = taken(lookup, categories, take, len(index))
+        return pd.DataFrame(out, index=index, copy=False)
 
 
 def _plain_digits(uniques: Any, symbols: Mapping[str, Any]) -> Any:
