@@ -101,8 +101,8 @@ def code_lookup(values: Sequence[str | None]) -> tuple[Any, pd.Index]:
     return lookup, pd.Index(cats, dtype="str")
 
 
-def taken(lookup: Any, categories: pd.Index, take: Any, n: int) -> pd.Categorical:
-    """The categorical of *n* rows whose row *i* has code ``lookup[take[i]]``."""
+def taken(lookup: Any, categories: pd.Index, take: Any, n: int) -> Any:
+    """The ``pd.Categorical`` of *n* rows whose row *i* has code ``lookup[take[i]]``."""
     import numpy as np
     import pandas as pd
 

@@ -269,7 +269,7 @@ class _Readings:
         if plain.any():
             values[plain] = pd.to_numeric(pd.Series(uniques[plain], dtype="str")).to_numpy(
                 dtype=float)
-        texts = {
+        texts: dict[str, list[str | None]] = {
             "obs_status": [r.obs_status for r in readings],
             "conf_status": [r.conf_status for r in readings],
             "obs_flags": [r.flags for r in readings],
