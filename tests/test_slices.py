@@ -231,14 +231,19 @@ def test_dated_area_rules_keep_the_table_in_one_piece(
 def test_placed_columns_equal_the_parts_joined(parts: list[list[int | None]], rng: Any,
                                                in_threads: bool) -> None:
     """Parts of up to 6 rows from slices of 6 source rows, put in any order (from
-    threads or not), give the parts one after the other: numbers, missing values, dtype."""
+    threads or not), give the parts one after the other: numbers, missing values, dtype;
+    parts of zeros too (not written: the arrays start as zeros), and -0.0 kept as such."""
     import numpy as np
 
     from migharmony._frames import Placed
 
+    def signed(part: list[int | None]) -> Any:
+        return np.array([-0.0 if not x else float(x) for x in part])
+
     placed = Placed(capacity=6 * len(parts))
     work = [(6 * i, {"n": pd.array(p, dtype="Int64"),
-                     "v": np.array([np.nan if x is None else x / 2 for x in p])})
+                     "v": np.array([np.nan if x is None else x / 2 for x in p]),
+                     "z": signed(p)})
             for i, p in enumerate(parts)]
     rng.shuffle(work)
     if in_threads:
@@ -251,6 +256,8 @@ def test_placed_columns_equal_the_parts_joined(parts: list[list[int | None]], rn
     pd.testing.assert_extension_array_equal(joined["n"], pd.array(flat, dtype="Int64"))
     np.testing.assert_array_equal(joined["v"],
                                   np.array([np.nan if x is None else x / 2 for x in flat]))
+    assert joined["z"].tolist() == signed(flat).tolist()
+    assert np.signbit(joined["z"]).tolist() == np.signbit(signed(flat)).tolist()
 
 
 @given(st.lists(st.tuples(st.integers(1, 2_000_000), st.integers(0, 800)), max_size=40),

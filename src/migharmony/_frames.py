@@ -314,6 +314,13 @@ def _stacked(parts: list[Any]) -> Any:
     return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
+def _any_bit(values: Any) -> bool:
+    """Whether some value of *values* (a numpy array of numbers) has a bit set: ``-0.0``
+    is not all zero bits, unlike what ``values.any()`` says of it."""
+    return bool(values.view(f"u{values.itemsize}").any()) if values.itemsize in (1, 2, 4, 8) \
+        else True
+
+
 class Placed:
     """Number columns of the parts of a table, each written at its part's place in one
     array for the whole table (by the threads that make the parts), instead of joined
@@ -341,25 +348,35 @@ class Placed:
 
     def put(self, start: int, columns: Mapping[str, Any]) -> None:
         """Write *columns* (numpy arrays, or pandas integer arrays with missing values)
-        of the part whose first source row is *start*; every part has the same names."""
+        of the part whose first source row is *start*; every part has the same names.
+
+        The whole arrays start as zeros that no page holds yet (``calloc``): a part
+        whose values (or missing marks) are all zero bits writes nothing, so that the
+        columns a table leaves constant (``unit_mult`` 0, ``obs_count`` missing) cost
+        no memory until they are read.
+        """
         import numpy as np
         import pandas as pd
 
         length = 0
         for name, array in columns.items():
             if isinstance(array, pd.arrays.IntegerArray):
-                values, mask = array.to_numpy(np.int64, na_value=0), np.asarray(array.isna())
+                # Its own arrays, not copies (to_numpy and isna would make them): the
+                # values under a missing mark are never read.
+                masked: Any = array
+                values, mask = masked._data, masked._mask
             else:
                 values, mask = np.asarray(array), None
             with self._lock:
-                if name not in self._arrays:  # untouched pages until the parts write them
-                    self._arrays[name] = (np.empty(self.capacity, values.dtype),
+                if name not in self._arrays:
+                    self._arrays[name] = (np.zeros(self.capacity, values.dtype),
                                           None if mask is None else
-                                          np.empty(self.capacity, bool))
+                                          np.zeros(self.capacity, bool))
                 whole, whole_mask = self._arrays[name]
             length = len(values)
-            whole[start:start + length] = values
-            if whole_mask is not None:
+            if _any_bit(values):
+                whole[start:start + length] = values
+            if whole_mask is not None and mask.any():
                 whole_mask[start:start + length] = mask
         with self._lock:
             self._lengths[start] = length
