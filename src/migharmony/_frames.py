@@ -344,6 +344,7 @@ class Placed:
         self.capacity = capacity
         self._arrays: dict[str, tuple[Any, Any]] = {}  # name: (values, mask or None)
         self._lengths: dict[int, int] = {}  # part's first row: its number of rows
+        self._zero: set[tuple[int, str, int]] = set()  # (part, name, 0 values / 1 mask) unwritten
         self._lock = threading.Lock()
 
     def put(self, start: int, columns: Mapping[str, Any]) -> None:
@@ -374,10 +375,18 @@ class Placed:
                                           np.zeros(self.capacity, bool))
                 whole, whole_mask = self._arrays[name]
             length = len(values)
+            zero = set()
             if _any_bit(values):
                 whole[start:start + length] = values
-            if whole_mask is not None and mask.any():
-                whole_mask[start:start + length] = mask
+            else:
+                zero.add((start, name, 0))
+            if whole_mask is not None:
+                if mask.any():
+                    whole_mask[start:start + length] = mask
+                else:
+                    zero.add((start, name, 1))
+            with self._lock:
+                self._zero |= zero
         with self._lock:
             self._lengths[start] = length
 
@@ -399,10 +408,16 @@ class Placed:
         for start in sorted(self._lengths):
             length = self._lengths[start]
             if start != end:
-                for whole, mask in self._arrays.values():
-                    whole[end:end + length] = whole[start:start + length]
-                    if mask is not None:
-                        mask[end:end + length] = mask[start:start + length]
+                for name, (whole, mask) in self._arrays.items():
+                    for kind, array in enumerate((whole, mask)):
+                        if array is None:
+                            continue
+                        if (start, name, kind) in self._zero:
+                            # Its own rows are untouched zeros: only those below them,
+                            # left by the parts moved before it, are set to zero.
+                            array[end:min(start, end + length)] = 0
+                        else:
+                            array[end:end + length] = array[start:start + length]
             end += length
         # Views of the arrays, unless many rows were rejected: then copies, so that the
         # memory of the rejected rows is given back.

@@ -694,8 +694,9 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
         unit_mult = tags.unit_mult.fillna(default_mult).astype("Int64").array
         factor: Any = np.power(10.0, unit_mult.to_numpy(dtype=float))
     else:  # one scale for the whole table
-        unit_mult = pd.arrays.IntegerArray(np.full(n, default_mult, dtype=np.int64),
-                                           np.zeros(n, dtype=bool))
+        unit_mult = pd.arrays.IntegerArray(  # zeros from calloc: no page touched
+            np.zeros(n, dtype=np.int64) if default_mult == 0 else
+            np.full(n, default_mult, dtype=np.int64), np.zeros(n, dtype=bool))
         factor = 10.0 ** default_mult
     out["unit_mult"] = unit_mult
     out["obs_value"] = parsed["value"].to_numpy() * factor
