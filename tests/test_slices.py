@@ -272,3 +272,32 @@ def test_cell_refs_are_the_column_letter_and_row_number(cells: list[tuple[int, i
     assert list(cell_refs(prefix, frame["_row"], frame["_col"])) == expected
     assert with_refs(frame, prefix)["_ref"].tolist() == expected
     assert "_ref" not in frame  # the cells given are left as they were
+
+
+def test_a_failing_warm_up_changes_nothing(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file starts a thread that loads the schema and area index; if that
+    fails, harmonize does the loading itself and gives the same result."""
+    import threading
+
+    source = write(tmp_path / "t.csv", table(40, seed=3))
+    expected = migharmony.harmonize(source, CROSSWALK)
+    original = schema.validate
+    seen: list[str] = []
+
+    def failing_in_the_warm_up(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
+        name = threading.current_thread().name
+        seen.append(name)
+        if name == "migharmony-warm-up":
+            raise RuntimeError("no schema in the warm-up")
+        return original(frame, **options)
+
+    monkeypatch.setattr(schema, "validate", failing_in_the_warm_up)
+    monkeypatch.setattr(pipeline, "WARM_UP_BYTES", 0)  # every file is large
+    result = migharmony.harmonize(source, CROSSWALK)
+    for thread in threading.enumerate():
+        if thread.name == "migharmony-warm-up":
+            thread.join()
+    assert "migharmony-warm-up" in seen
+    pd.testing.assert_frame_equal(result.data, expected.data)
+    pd.testing.assert_frame_equal(result.rejected, expected.rejected)
