@@ -280,19 +280,21 @@ def test_a_failing_warm_up_changes_nothing(tmp_path: Path,
     fails, harmonize does the loading itself and gives the same result."""
     import threading
 
+    from migharmony import areas
+
     source = write(tmp_path / "t.csv", table(40, seed=3))
     expected = migharmony.harmonize(source, CROSSWALK)
-    original = schema.validate
+    original = areas._index
     seen: list[str] = []
 
-    def failing_in_the_warm_up(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    def failing_in_the_warm_up() -> Any:
         name = threading.current_thread().name
         seen.append(name)
         if name == "migharmony-warm-up":
-            raise RuntimeError("no schema in the warm-up")
-        return original(frame, **options)
+            raise RuntimeError("no area index in the warm-up")
+        return original()
 
-    monkeypatch.setattr(schema, "validate", failing_in_the_warm_up)
+    monkeypatch.setattr(areas, "_index", failing_in_the_warm_up)
     monkeypatch.setattr(pipeline, "WARM_UP_BYTES", 0)  # every file is large
     result = migharmony.harmonize(source, CROSSWALK)
     for thread in threading.enumerate():

@@ -169,7 +169,7 @@ def _warm_up() -> None:
     with suppress(Exception):
         from . import areas, schema
 
-        schema.validate(schema.empty())  # pandera imported, its backends registered
+        schema.schema().validate(schema.empty())  # pandera imported, backends registered
         areas._index()
 
 
