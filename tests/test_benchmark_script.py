@@ -32,3 +32,26 @@ def test_benchmark_reports_the_required_figures_and_conserves_cells(tmp_path: Pa
     assert report["ratio"] == pytest.approx(report["harmonize_s"] / report["floor_s"],
                                             rel=0.1)
     assert (tmp_path / "migharmony-bench" / "long-3000.csv").exists()
+
+
+COMPARE = RUN.with_name("compare.py")
+
+
+@pytest.mark.skipif(not COMPARE.exists(), reason="benchmarks/ is not part of this checkout")
+def test_compare_runs_each_checkout_after_a_floor(tmp_path: Path) -> None:
+    """benchmarks/compare.py, this checkout against itself on a tiny table: one floor
+    run before each harmonize run, medians and ratios per checkout."""
+    root = RUN.parents[1]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, str(COMPARE), str(root), "--rows", "3000",
+                          "--rounds", "2", "--json"],
+                         capture_output=True, text=True, env=env, timeout=300, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    print(report)
+    assert set(report["checkouts"]) == {"this", str(root)}
+    assert len(report["floor_runs_s"]) == 2 * 2  # rounds x checkouts
+    for summary in report["checkouts"].values():
+        assert len(summary["runs_s"]) == 2
+        assert summary["ratio"] == pytest.approx(summary["harmonize_s"] / report["floor_s"],
+                                                 rel=0.1)
+        assert summary["peak_mb"] > 0 and summary["user_s"] >= 0
