@@ -205,16 +205,12 @@ class ParquetParts:
         """Part *number* (0, 1, 2...; each exactly once, in any order) of the rows."""
         table = _arrow(frame)  # in the caller's thread: the slices convert in parallel
         with self._turn:
-            schema = self._schema
-        if number == 0:  # the file's schema: that of the first part (written first)
-            schema = _part_schema(table.schema)
-        if schema is not None:  # cast here too, not in the writer's thread
-            table = table.cast(schema)
-        with self._turn:
             if self._error is not None:  # the file cannot be written: stop the work now
                 raise self._error
-            if number == 0:
-                self._schema = schema
+            if number == 0:  # the file's schema: that of the first part (written first)
+                self._schema = _part_schema(table.schema)
+            # Kept with its narrow codes until written: cast to the file's 32-bit codes in
+            # the slice's thread, the parts waiting for the writer took 60 MB more at 3M.
             self._ready[number] = table
             self.parts += 1
             self._turn.notify_all()
@@ -234,9 +230,7 @@ class ParquetParts:
                 if self._writer is None:
                     self._writer = pq.ParquetWriter(self._tmp, schema,
                                                     **_parquet_options(schema.names))
-                if not table.schema.equals(schema):  # put before the first part
-                    table = table.cast(schema)
-                self._writer.write_table(table)
+                self._writer.write_table(table.cast(schema))
                 del table
                 with self._turn:
                     self._written += 1
