@@ -490,8 +490,10 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     Every step works cell by cell (or label by label) except area resolution, whose
     context is the whole table: it is computed once and given to every slice. A table
     whose area context depends on the period (dated regex rules) is done in one piece.
-    The first slice runs alone (it loads the vocabulary and area indexes and fills the
-    memo); the others run in :data:`SLICE_THREADS` threads, their results kept in order.
+    The first slice runs alone (it reads every category of the values and fills the memo
+    of mappings; for a large file, :func:`_start_warm_up` loads pandera and the area
+    index beside it); the others run in :data:`SLICE_THREADS` threads, their results
+    kept in order.
     Each slice's observations go to *sink* (if any) as soon as they are made. Cells
     without their references (``_ref``) get them slice by slice, *ref_prefix* first
     (:func:`~migharmony.layout.with_refs`).
