@@ -143,6 +143,17 @@ def test_distinct_through_codes_equals_factorize(values: list[str | None],
     assert codes.tolist() == expected_codes.tolist()
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", " c", "Mali"])),
+                max_size=30), st.booleans())
+def test_texts_in_use_are_the_distinct_texts(values: list[str | None], categorical: bool) -> None:
+    from migharmony._frames import distinct, texts_in_use
+
+    plain = pd.Series(values, dtype="str")
+    series = plain.astype(pd.CategoricalDtype(["z", "", "Mali", "b", "a", " c"])) \
+        if categorical else plain
+    assert texts_in_use(series) == set(distinct(series)[1]) == {v or "" for v in values}
+
+
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["F", "M", "X", "", "_T"])), max_size=30),
        st.sampled_from(["str", "object", "category", "category-unused"]))
 def test_each_code_answers_as_the_test_row_by_row(values: list[str | None], kind: str) -> None:

@@ -153,6 +153,30 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
     return number[codes], texts(order)
 
 
+def texts_in_use(series: pd.Series) -> set[str]:
+    """The distinct texts of *series* (a missing value reads as ""), as a set: what
+    :func:`distinct` lists, without the row numbers or the order. A categorical column
+    is read through one count of its codes.
+
+    >>> import pandas as pd
+    >>> sorted(texts_in_use(pd.Series(pd.Categorical(["b", None], categories=["z", "b"]))))
+    ['', 'b']
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return set(distinct(series)[1])
+    codes = series.cat.codes.to_numpy()
+    counts = np.zeros(len(series.cat.categories) + 1, dtype=np.int64)
+    step = 1 << 20  # counted a million codes at a time: no whole-column temporary arrays
+    for start in range(0, len(codes), step):
+        counts += np.bincount(codes[start:start + step].astype(np.intp) + 1,
+                              minlength=len(counts))
+    used = {str(c) for c in series.cat.categories[counts[1:] > 0]}
+    return used | {""} if counts[0] else used
+
+
 def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True) -> Any:
     """One integer per row, equal exactly where the rows are equal in *columns* (a missing
     value equals a missing value, as in ``DataFrame.duplicated``). Categorical columns

@@ -134,7 +134,7 @@ def _area_context(cells: pd.DataFrame, crosswalk: Crosswalk) -> dict[str, list[s
     *context* to :func:`map_dimension` over a part of the same table. None when one of
     them would depend on the period (dated regex rules): such a table is read whole.
     """
-    from ._frames import distinct
+    from ._frames import texts_in_use
 
     context: dict[str, list[str]] = {}
     for dim, spec in crosswalk.dimensions().items():
@@ -145,7 +145,7 @@ def _area_context(cells: pd.DataFrame, crosswalk: Crosswalk) -> dict[str, list[s
         if any("valid_from" in r or "valid_to" in r for r in spec.get("regex", [])):
             return None
         explicit, vocabulary = _explicit(spec), _vocabulary_of(dim, spec)
-        context[dim] = [label for label in distinct(cells[column])[1]
+        context[dim] = [label for label in sorted(texts_in_use(cells[column]))
                         if _map_one(dim, spec, label, "", explicit, vocabulary) is None]
     return context
 
