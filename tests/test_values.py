@@ -94,6 +94,9 @@ def test_thousands_separators_round_trip(n: int) -> None:
 
 RAW = st.one_of(
     st.integers(0, 10**16).map(str),  # plain digits (16 digits: beyond the batch reading)
+    # digits in groups of three, as producers write thousands (up to 18 digits)
+    st.tuples(st.integers(0, 10**17), st.sampled_from([",", ".", " ", "\u00a0", "'", "_"]))
+    .map(lambda n_sep: f"{n_sep[0]:,}".replace(",", n_sep[1])),
     st.text(alphabet="0123456789 .,-pe~:c\u00a0", max_size=8),
     st.sampled_from(["..", ":", "~", "0", "007", "1 234", "12 p", ""]),
     st.none(), st.integers(-5, 5))
@@ -104,7 +107,8 @@ RAW = st.one_of(
 def test_vectorised_parse_equals_one_by_one_everywhere(values: list[object], decimal: str,
                                                        categorical: bool,
                                                        zero_symbol: bool) -> None:
-    symbols = {**SYMBOLS, "0": {"obs_status": "N", "value": 0}} if zero_symbol else SYMBOLS
+    symbols = {**SYMBOLS, "0": {"obs_status": "N", "value": 0},
+               "1,000": {"obs_status": "E"}} if zero_symbol else SYMBOLS
     texts = [v for v in values if isinstance(v, str)]
     raw = pd.Series(texts, dtype="category") if categorical else pd.Series(values,
                                                                            dtype=object)

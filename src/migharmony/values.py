@@ -252,9 +252,11 @@ class _Readings:
 
         from ._frames import code_lookup
 
-        # Plain digits ("1234") read the same in every convention: converted together;
-        # the other distinct values are read one by one (and remembered in *memo*).
-        plain = _plain_digits(uniques, settings["symbols"] or {})
+        # Plain digits ("1234"), and digits in groups of three with one of the table's
+        # thousands separators ("12,345"), are converted together; the other distinct
+        # values are read one by one (and remembered in *memo*).
+        separators = _separators(settings["decimal"], settings["thousands"])
+        plain = _plain_digits(uniques, settings["symbols"] or {}, separators)
         plain_reading = Parsed()
         readings = []
         for u, is_plain in zip(uniques, plain, strict=True):
@@ -267,8 +269,10 @@ class _Readings:
             readings.append(reading)
         values = np.array([np.nan if r.value is None else r.value for r in readings], float)
         if plain.any():
-            values[plain] = pd.to_numeric(pd.Series(uniques[plain], dtype="str")).to_numpy(
-                dtype=float)
+            digits = pd.Series(uniques[plain], dtype="str")
+            for separator in separators:
+                digits = digits.str.replace(separator, "", regex=False)
+            values[plain] = pd.to_numeric(digits).to_numpy(dtype=float)
         texts: dict[str, list[str | None]] = {
             "obs_status": [r.obs_status for r in readings],
             "conf_status": [r.conf_status for r in readings],
@@ -293,8 +297,18 @@ class _Readings:
         return pd.DataFrame(out, index=index, copy=False)
 
 
-def _plain_digits(uniques: Any, symbols: Mapping[str, Any]) -> Any:
-    """True for the texts made of 1 to 15 digits only (and not declared as symbols)."""
+def _separators(decimal: str, thousands: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The thousands separators :func:`parse_one` drops with *decimal* and *thousands*."""
+    if thousands is None:
+        thousands = (",", *_SPACES, "'") if decimal == "." else (".", *_SPACES, "'")
+    return tuple(sep for sep in thousands if sep and sep != decimal)
+
+
+def _plain_digits(uniques: Any, symbols: Mapping[str, Any],
+                  separators: tuple[str, ...] = ()) -> Any:
+    """True for the texts that :func:`parse_one` reads as a bare number, and that are
+    not declared as symbols: 1 to 15 digits, or up to 15 digits in groups of three
+    parted by one of *separators* throughout (``"12,345"``, ``"1 234 567"``)."""
     import numpy as np
     import pandas as pd
 
@@ -302,8 +316,10 @@ def _plain_digits(uniques: Any, symbols: Mapping[str, Any]) -> Any:
     is_text = np.array([isinstance(t, str) for t in uniques], dtype=bool)
     plain = np.zeros(len(texts), dtype=bool)
     if is_text.any():
+        forms = ["[0-9]{1,15}", *(f"[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}}){{1,4}}"
+                                   for sep in separators)]
         plain[is_text] = pd.Series(texts[is_text], dtype="str").str.fullmatch(
-            r"[0-9]{1,15}").to_numpy(dtype=bool)
+            "|".join(forms)).to_numpy(dtype=bool)
     if symbols and plain.any():
         plain &= ~texts.isin(list(symbols)).to_numpy()
     return plain
