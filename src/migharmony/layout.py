@@ -207,26 +207,30 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk, *, refs: bool = True) -> C
     row_numbers = np.arange(block_rows.start, block_rows.stop, block_rows.step, dtype=row_type) \
         if isinstance(block_rows, pd.RangeIndex) else block_rows.to_numpy().astype(row_type)
     rows = row_numbers if n_cols == 1 else np.repeat(row_numbers, n_cols)
-    cols = np.tile(np.asarray(value_cols, dtype=np.int32), len(block_rows))
+    # One value column: its number for every cell as one read-only number, not an array.
+    cols = np.broadcast_to(np.int32(value_cols[0]), (len(rows),)) if n_cols == 1 else \
+        np.tile(np.asarray(value_cols, dtype=np.int32), len(block_rows))
     raw = _stacked_values(cells, block, block_rows, value_cols, None if every else keep)
-    frame = pd.DataFrame({"_row": rows, "_col": cols, "_raw": raw}, copy=False)
+    # The frame is made once from its arrays: set one by one, each column was copied.
+    columns: dict[str, Any] = {"_row": rows, "_col": cols, "_raw": raw}
     prefix = f"{grid.sheet}!" if grid.sheet is not None else ""
     if refs:
-        frame["_ref"] = cell_refs(prefix, frame["_row"], frame["_col"])
+        columns["_ref"] = cell_refs(prefix, rows, cols)
     # Row texts repeated over the value columns: a take of the Arrow strings, never a
     # round trip through a numpy object array.
     repeat = None if n_cols == 1 else np.repeat(np.arange(len(row_frame)), n_cols)
     for name in named:
         column = row_frame[name].array
-        frame[name] = column if repeat is None else column.take(repeat)
+        columns[name] = column if repeat is None else column.take(repeat)
     if flag_col is not None:
-        frame["_flags"] = _as_text(cells.loc[block_rows, flag_col]).to_numpy().repeat(n_cols)
+        columns["_flags"] = _as_text(cells.loc[block_rows, flag_col]).to_numpy().repeat(n_cols)
     elif values.get("flags") == "right":  # an unlabeled flag column right of each value column
-        frame["_flags"] = _flags_right(cells, block_rows, value_cols, width)
+        columns["_flags"] = _flags_right(cells, block_rows, value_cols, width)
     # values.headers makes header texts a dimension; values.header_columns a named column.
     header_texts = {**values.get("headers", {}), **values.get("header_columns", {})}
     for row_ref, dim in header_texts.items():
-        frame[dim] = _header_texts(cells, int(row_ref), value_cols, width, len(block_rows))
+        columns[dim] = _header_texts(cells, int(row_ref), value_cols, width, len(block_rows))
+    frame = pd.DataFrame(columns, copy=False)
 
     gone = frame["_row"].isin(excluded_rows)
     excluded = with_refs(frame.loc[gone], prefix).assign(
@@ -253,8 +257,9 @@ def with_refs(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     return out
 
 
-def cell_refs(prefix: str, rows: pd.Series, cols: pd.Series) -> Any:
-    """``Table 1!L81`` for each cell, joined by Arrow: no Python string per cell."""
+def cell_refs(prefix: str, rows: Any, cols: Any) -> Any:
+    """``Table 1!L81`` for each cell (*rows* and *cols*: its row and column numbers, as
+    Series or arrays), joined by Arrow: no Python string per cell."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -263,14 +268,14 @@ def cell_refs(prefix: str, rows: pd.Series, cols: pd.Series) -> Any:
 
     if not len(rows):
         return pd.array([], dtype="str")
-    col = cols.to_numpy()
+    col, row = np.asarray(cols), np.asarray(rows)
     used = np.flatnonzero(np.bincount(col))  # column numbers: small, few distinct
     if len(used) == 1:
-        return numbered(prefix + column_letter(int(used[0])), rows.to_numpy())
+        return numbered(prefix + column_letter(int(used[0])), row)
     number = np.zeros(int(used[-1]) + 1, dtype=np.int32)
     number[used] = np.arange(len(used), dtype=np.int32)
     heads = pa.array([prefix + column_letter(int(c)) for c in used], pa.large_string())
-    return numbered(heads.take(pa.array(number[col])), rows.to_numpy())
+    return numbered(heads.take(pa.array(number[col])), row)
 
 
 def _data_rows(grid: Grid, read: Any, header_rows: list[int], hxl_row: int | None,
