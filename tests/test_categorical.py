@@ -143,6 +143,20 @@ def test_distinct_through_codes_equals_factorize(values: list[str | None],
     assert codes.tolist() == expected_codes.tolist()
 
 
+@given(st.integers(1, 40), st.data())
+def test_as_category_keeps_the_codes_in_use_sorted(n_categories: int,
+                                                   data: st.DataObject) -> None:
+    """as_category drops the unused categories and sorts the rest, whatever their
+    number (a few are compared one by one, many counted), values unchanged."""
+    categories = [f"c{i:02d}" for i in range(n_categories)][::-1]
+    values = data.draw(st.lists(st.one_of(st.none(), st.sampled_from(categories)),
+                                max_size=40))
+    series = pd.Series(pd.Categorical(values, categories=categories))
+    out = schema.as_category(series)
+    assert out.cat.categories.tolist() == sorted({v for v in values if v is not None})
+    assert out.astype(object).where(out.notna(), None).tolist() == values
+
+
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", " c", "Mali"])),
                 max_size=30), st.booleans())
 def test_texts_in_use_are_the_distinct_texts(values: list[str | None], categorical: bool) -> None:

@@ -154,6 +154,8 @@ def as_category(series: pd.Series) -> pd.Series:
     codes = series.cat.codes.to_numpy()
     if n_cats <= 1:  # a constant column: used if any row holds it
         used = np.array([bool(len(codes)) and int(codes.max()) >= 0] * n_cats, dtype=bool)
+    elif n_cats <= 32:  # a few codes: one comparison each, no wide copy of the codes
+        used = np.array([(codes == k).any() for k in range(n_cats)], dtype=bool)
     else:
         used = np.bincount(codes.astype(np.intp) + 1,
                            minlength=n_cats + 1)[1:] > 0  # one pass over small integers
