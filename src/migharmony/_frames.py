@@ -471,12 +471,14 @@ def numbered(heads: Any, numbers: Any) -> Any:
     import pyarrow.compute as pc
 
     text = pa.large_string()
-    head: Any = pa.scalar(heads, text) if isinstance(heads, str) else \
-        heads.cast(text) if isinstance(heads, pa.Array) else pa.array(heads, text)
     numbers = np.asarray(numbers)
     if numbers.dtype.kind not in "iu":  # integers as they are: a cast to 64 bits costs
         numbers = numbers.astype(np.int64)  # more than the text (10M rows: 0.5 s)
     digits = pa.array(numbers).cast(text)
+    if isinstance(heads, str):  # one text inserted before every number: a third of a join
+        return pd.array(pc.binary_replace_slice(digits, start=0, stop=0, replacement=heads),
+                        dtype="str")
+    head = heads.cast(text) if isinstance(heads, pa.Array) else pa.array(heads, text)
     return pd.array(pc.binary_join_element_wise(head, digits, pa.scalar("", text)),
                     dtype="str")
 
