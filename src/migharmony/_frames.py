@@ -153,28 +153,44 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
     return number[codes], texts(order)
 
 
+def codes_in_use(codes: Any, n_categories: int) -> Any:
+    """For each of *n_categories* category codes, whether *codes* (a categorical
+    column's codes, -1 for missing) holds it: a few categories by one comparison each,
+    more by counting a million codes at a time (no whole-column copy of the codes).
+
+    >>> import numpy as np
+    >>> codes_in_use(np.array([2, -1, 2], dtype=np.int8), 3).tolist()
+    [False, False, True]
+    """
+    import numpy as np
+
+    if n_categories <= 32:
+        return np.array([(codes == k).any() for k in range(n_categories)], dtype=bool)
+    counts = np.zeros(n_categories + 1, dtype=np.int64)
+    step = 1 << 20
+    for start in range(0, len(codes), step):
+        counts += np.bincount(codes[start:start + step].astype(np.intp) + 1,
+                              minlength=len(counts))
+    return counts[1:] > 0
+
+
 def texts_in_use(series: pd.Series) -> set[str]:
     """The distinct texts of *series* (a missing value reads as ""), as a set: what
     :func:`distinct` lists, without the row numbers or the order. A categorical column
-    is read through one count of its codes.
+    is read through its codes (:func:`codes_in_use`).
 
     >>> import pandas as pd
     >>> sorted(texts_in_use(pd.Series(pd.Categorical(["b", None], categories=["z", "b"]))))
     ['', 'b']
     """
-    import numpy as np
     import pandas as pd
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return set(distinct(series)[1])
+    categories = series.cat.categories
     codes = series.cat.codes.to_numpy()
-    counts = np.zeros(len(series.cat.categories) + 1, dtype=np.int64)
-    step = 1 << 20  # counted a million codes at a time: no whole-column temporary arrays
-    for start in range(0, len(codes), step):
-        counts += np.bincount(codes[start:start + step].astype(np.intp) + 1,
-                              minlength=len(counts))
-    used = {str(c) for c in series.cat.categories[counts[1:] > 0]}
-    return used | {""} if counts[0] else used
+    used = {str(c) for c in categories[codes_in_use(codes, len(categories))]}
+    return used | {""} if len(codes) and codes.min() < 0 else used
 
 
 def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True) -> Any:

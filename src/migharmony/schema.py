@@ -145,20 +145,13 @@ def as_category(series: pd.Series) -> pd.Series:
     >>> as_category(pd.Series(["M", "F", "M"])).cat.categories.tolist()
     ['F', 'M']
     """
-    import numpy as np
     import pandas as pd
+
+    from ._frames import codes_in_use
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype("str").astype("category")
-    n_cats = len(series.cat.categories)
-    codes = series.cat.codes.to_numpy()
-    if n_cats <= 1:  # a constant column: used if any row holds it
-        used = np.array([bool(len(codes)) and int(codes.max()) >= 0] * n_cats, dtype=bool)
-    elif n_cats <= 32:  # a few codes: one comparison each, no wide copy of the codes
-        used = np.array([(codes == k).any() for k in range(n_cats)], dtype=bool)
-    else:
-        used = np.bincount(codes.astype(np.intp) + 1,
-                           minlength=n_cats + 1)[1:] > 0  # one pass over small integers
+    used = codes_in_use(series.cat.codes.to_numpy(), len(series.cat.categories))
     if not used.all():
         series = series.cat.remove_categories(series.cat.categories[~used])
     cats = series.cat.categories
