@@ -164,9 +164,18 @@ def _with_metadata(schema: Any, metadata: Mapping[str, Any]) -> dict[bytes, byte
     return meta
 
 
+#: Rows handed to Parquet's column writers at a time. Arrow's default, 1,024, makes the
+#: writer find the categories in use (for the statistics) and check the page size a
+#: thousand times per million rows: 64k rows at a time wrote a million observations in
+#: 144 ms instead of 170, with the same statistics and file size (a data page may hold
+#: up to 64k rows before its size is checked).
+WRITE_BATCH_ROWS = 1 << 16
+
+
 def _parquet_options(names: list[str]) -> dict[str, Any]:
     return {"write_statistics": [n for n in names if n not in _NO_STATISTICS],
-            "use_dictionary": [n for n in names if n != "source_ref"]}
+            "use_dictionary": [n for n in names if n != "source_ref"],
+            "write_batch_size": WRITE_BATCH_ROWS}
 
 
 class ParquetParts:
