@@ -129,18 +129,29 @@ def test_harmonize_gives_the_same_result_through_either_reader(
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", " c", "Mali"])),
-                max_size=30), st.booleans())
-def test_distinct_through_codes_equals_factorize(values: list[str | None],
-                                                 categorical: bool) -> None:
+                max_size=30), st.booleans(), st.booleans(), st.integers(0, 40))
+def test_distinct_numbers_each_row_by_its_text(values: list[str | None], categorical: bool,
+                                               empty_category: bool, unused: int) -> None:
+    """Every row's number points to its text; the texts are those of the rows, in order
+    of first appearance, or for a categorical column in the order of its categories
+    (missing as "", a category of its own after the others when "" is not one), with
+    few categories (compared) or many (counted)."""
     from migharmony._frames import distinct
 
     plain = pd.Series(values, dtype="str")
-    series = plain.astype(pd.CategoricalDtype(["z", "", "Mali", "b", "a", " c"])) \
-        if categorical else plain
+    named = ["z", *[f"u{i}" for i in range(unused)], "Mali", "b", "a", " c"]
+    categories = ["", *named] if empty_category else named
+    series = pd.Series(pd.Categorical([v if v in categories else None for v in values],
+                                      categories=categories)) if categorical else plain
     codes, found = distinct(series)
-    expected_codes, expected = pd.factorize(plain.fillna(""), use_na_sentinel=False)
-    assert found == list(expected)
-    assert codes.tolist() == expected_codes.tolist()
+    used = {v or "" for v in values}
+    if categorical:
+        expected = [c for c in categories if c in used]
+        expected += [""] if "" in used and not empty_category else []
+    else:  # in order of first appearance
+        expected = list(pd.factorize(plain.fillna(""), use_na_sentinel=False)[1])
+    assert found == expected
+    assert [found[k] for k in codes.tolist()] == [v or "" for v in values]
 
 
 @given(st.integers(1, 40), st.data())

@@ -113,17 +113,21 @@ def taken(lookup: Any, categories: pd.Index, take: Any, n: int) -> Any:
 
 
 def distinct(series: pd.Series) -> tuple[Any, list[str]]:
-    """Each row's number among the distinct texts of *series*, and those texts in order
-    of first appearance (a missing value reads as ""), as ``pd.factorize`` gives them.
+    """Each row's number among the distinct texts of *series*, and those texts (a missing
+    value reads as ""): in order of first appearance, as ``pd.factorize`` gives them, or
+    for a categorical column in the order of its categories.
 
-    A categorical column is read through its codes: only the categories in use, never
-    a string per row.
+    A categorical column is read through its codes: only the categories in use, found
+    by comparing or counting codes (no hashing), never a string per row; a missing value
+    takes the category "" if there is one, else comes last. Categories read from text
+    by Arrow are in order of first appearance in the file, so a table cut in slices
+    lists its texts, slice after slice, in the order it would whole.
 
     >>> import pandas as pd
     >>> codes, texts = distinct(pd.Series(pd.Categorical(["b", None, "a", "b"],
     ...                                                  categories=["z", "a", "b"])))
     >>> codes.tolist(), texts
-    ([0, 1, 2, 0], ['b', '', 'a'])
+    ([1, 2, 0, 1], ['a', 'b', ''])
     """
     import numpy as np
     import pandas as pd
@@ -139,18 +143,14 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
         empty = categories.get_indexer(pd.Index([""], dtype=object))[0]
         codes = codes.astype(np.int32)
         codes[missing] = empty if empty >= 0 else n_cats  # "" (a new category if need be)
-    order = pd.unique(codes)  # the categories in use, in order of first appearance
-
-    def texts(numbers: Any) -> list[str]:  # only the categories in use become Python str
-        known = numbers[numbers < n_cats]
-        named = iter(str(c) for c in categories.take(known).tolist())
-        return ["" if i == n_cats else next(named) for i in numbers.tolist()]
-
-    if len(order) == n_cats and (order == np.arange(n_cats)).all():
-        return codes, texts(order)  # already numbered so
+    used = np.flatnonzero(codes_in_use(codes, n_cats + 1))  # in category order
+    named = iter(str(c) for c in categories.take(used[used < n_cats]).tolist())
+    texts = ["" if i == n_cats else next(named) for i in used.tolist()]
+    if not len(used) or used[-1] == len(used) - 1:
+        return codes, texts  # already numbered so: the categories in use are 0, 1, 2...
     number = np.full(n_cats + 1, -1, dtype=np.int32)
-    number[order] = np.arange(len(order), dtype=np.int32)
-    return number[codes], texts(order)
+    number[used] = np.arange(len(used), dtype=np.int32)
+    return number[codes], texts
 
 
 def codes_in_use(codes: Any, n_categories: int) -> Any:
