@@ -315,3 +315,26 @@ def test_both_arrow_readers_count_rows(tmp_path: Path, monkeypatch: pytest.Monke
                      encoding="utf-8")
     grid = read_grid(noted, categorical=True)
     assert not is_categorical(grid) and texts(grid) == texts(read_grid(noted))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["one", "two"]), st.integers(0, 4),
+                          st.booleans()), min_size=1, max_size=5))
+def test_concat_codes_joins_parts_as_concat(parts: list[tuple[str, int, bool]]) -> None:
+    """Parts one below the other, as pandas joins them: a column of one code (the
+    constant definitions, joined as zeros that touch no memory) or of missing values,
+    and columns whose categories differ between the parts."""
+    from migharmony._frames import concat_codes, constant_codes
+
+    frames = []
+    for value, n, missing in parts:
+        index = pd.RangeIndex(n)
+        frames.append(pd.DataFrame({
+            "constant": constant_codes(None if missing else "STOCK", index),
+            "mixed": pd.Series(([value, None] * n)[:n], dtype="str").astype("category"),
+            "v": pd.Series(range(n), dtype="float64")}))
+    expected = pd.concat([f.astype({"constant": "str", "mixed": "str"}) for f in frames],
+                         ignore_index=True)
+    joined = concat_codes([f.copy() for f in frames])
+    assert isinstance(joined["constant"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(joined.astype({"constant": "str", "mixed": "str"}),
+                                  expected)
