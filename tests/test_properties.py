@@ -251,3 +251,21 @@ def test_conform_is_idempotent_and_as_text_keeps_every_code(frame, rnd) -> None:
     text = schema.as_text(once)
     assert not any(str(t) == "category" for t in text.dtypes)
     pd.testing.assert_frame_equal(schema.conform(text), once)
+
+
+@settings(max_examples=examples(15), deadline=None)
+@given(canonical_frames(max_rows=12), st.integers(0, 11))
+def test_validation_leaves_the_frame_as_it_was(frame, row: int) -> None:
+    """schema.validate lets pandera check the frame itself (no copy): it must report a
+    broken cell and leave every column, dtype and attribute as they were."""
+    from migharmony import schema
+
+    if len(frame):  # one value made negative: a failure to report
+        frame = frame.assign(obs_value=frame["obs_value"].abs())
+        frame.loc[frame.index[row % len(frame)], "obs_value"] = -1.0
+    frame.attrs = {"migharmony": {"source_id": "test"}}
+    before = frame.copy(deep=True)
+    failures = schema.validate(frame)
+    assert len(failures) == (1 if len(frame) else 0)
+    pd.testing.assert_frame_equal(frame, before)
+    assert frame.attrs == before.attrs

@@ -420,7 +420,9 @@ def validate(frame: pd.DataFrame, *, unique: bool = True) -> pd.DataFrame:
     import pandera.errors as pe
 
     try:
-        _schema(extra_dimensions(frame), unique).validate(frame, lazy=True)
+        # inplace: the schema neither coerces nor fills, so pandera's deep copy of the
+        # frame (every column, once per slice) would only cost memory and time.
+        _schema(extra_dimensions(frame), unique).validate(frame, lazy=True, inplace=True)
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
         out = pd.DataFrame({

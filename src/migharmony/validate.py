@@ -75,7 +75,7 @@ def check_cells(cells: pd.DataFrame, checks: Sequence[CellCheck]) -> pd.DataFram
                                  nullable=True, coerce=False)
     schema = pa.DataFrameSchema(columns, name="source cells as the crosswalk declares them")
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # made here; nothing coerced
     except pe.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
