@@ -85,6 +85,23 @@ def test_vectorised_parse_matches_one_by_one() -> None:
     assert out.index.equals(raw.index)
 
 
+@pytest.mark.parametrize("categorical", [False, True])
+def test_numbers_with_the_same_flags_are_read_together_as_one_by_one(categorical: bool
+                                                                     ) -> None:
+    """Numbers followed by the same letters share one reading but for the number, unless
+    the reading names the cell (an unknown flag) or a flag sets the value (c)."""
+    texts = ["12 x", "13 x", "1,000 c", "2,000c", "5 pe", "6 pe", "7e", "8\u00a0e", "9", "10"]
+    raw = pd.Series(texts, dtype="category" if categorical else object)
+    out = parse(raw, symbols=SYMBOLS, flags=FLAGS)
+    for i, text in enumerate(texts):
+        one = parse_one(text, symbols=SYMBOLS, flags=FLAGS)
+        row = out.iloc[i]
+        assert (pd.isna(row["value"]) and one.value is None) or row["value"] == one.value
+        assert (row["obs_status"], row["conf_status"], row["obs_flags"]) == \
+            (one.obs_status, one.conf_status, one.flags)
+        assert (row["problem"] if pd.notna(row["problem"]) else None) == one.problem
+
+
 @given(st.integers(min_value=0, max_value=10**12))
 def test_thousands_separators_round_trip(n: int) -> None:
     for sep, decimal in ((",", "."), (".", ","), (" ", "."), ("\u00a0", ",")):
@@ -98,7 +115,11 @@ RAW = st.one_of(
     st.tuples(st.integers(0, 10**17), st.sampled_from([",", ".", " ", "\u00a0", "'", "_"]))
     .map(lambda n_sep: f"{n_sep[0]:,}".replace(",", n_sep[1])),
     st.text(alphabet="0123456789 .,-pe~:c\u00a0", max_size=8),
-    st.sampled_from(["..", ":", "~", "0", "007", "1 234", "12 p", ""]),
+    st.sampled_from(["..", ":", "~", "0", "007", "1 234", "12 p", "", "3 p", "1,000c"]),
+    # numbers with flag letters glued or after spaces: known, unknown (x), value-setting (c)
+    st.tuples(st.integers(0, 10**7), st.sampled_from(["", " ", "  ", "\u00a0", "\u2003"]),
+              st.sampled_from(["p", "e", "pe", "c", "x", "px"]), st.booleans())
+    .map(lambda t: (f"{t[0]:,}" if t[3] else str(t[0])) + t[1] + t[2]),
     st.none(), st.integers(-5, 5))
 
 
@@ -108,7 +129,8 @@ def test_vectorised_parse_equals_one_by_one_everywhere(values: list[object], dec
                                                        categorical: bool,
                                                        zero_symbol: bool) -> None:
     symbols = {**SYMBOLS, "0": {"obs_status": "N", "value": 0},
-               "1,000": {"obs_status": "E"}} if zero_symbol else SYMBOLS
+               "1,000": {"obs_status": "E"}, "3 p": {"obs_status": "M"}} \
+        if zero_symbol else SYMBOLS
     texts = [v for v in values if isinstance(v, str)]
     raw = pd.Series(texts, dtype="category") if categorical else pd.Series(values,
                                                                            dtype=object)
@@ -121,3 +143,4 @@ def test_vectorised_parse_equals_one_by_one_everywhere(values: list[object], dec
         assert (row["obs_status"], row["obs_flags"], row["caveats"]) == \
             (one.obs_status, one.flags, ";".join(one.caveats))
         assert (row["rule"] if pd.notna(row["rule"]) else "") == one.rule
+        assert (row["problem"] if pd.notna(row["problem"]) else None) == one.problem

@@ -248,40 +248,60 @@ class _Readings:
     def of(cls, uniques: Any, memo: dict[Any, Any], settings: Mapping[str, Any]
            ) -> _Readings:
         import numpy as np
-        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
         from ._frames import code_lookup
 
         # Plain digits ("1234"), and digits in groups of three with one of the table's
-        # thousands separators ("12,345"), are converted together; the other distinct
-        # values are read one by one (and remembered in *memo*).
-        separators = _separators(settings["decimal"], settings["thousands"])
-        plain = _plain_digits(uniques, settings["symbols"] or {}, separators)
-        plain_reading = Parsed()
-        readings = []
-        for u, is_plain in zip(uniques, plain, strict=True):
-            if is_plain:
-                readings.append(plain_reading)
-                continue
+        # thousands separators ("12,345"), are converted together, flag letters after
+        # them or not ("12,345 p"): the values with the same letters share the reading
+        # of one of them but for the number. The other distinct values are read one by
+        # one (and remembered in *memo*).
+        def one(u: Any) -> Parsed:
             key = (type(u), u)  # True and 1 are equal keys, not equal cells
             if (reading := memo.get(key)) is None:
                 reading = memo[key] = parse_one(u, **settings)
-            readings.append(reading)
-        values = np.array([np.nan if r.value is None else r.value for r in readings], float)
-        if plain.any():
-            digits = pd.Series(uniques[plain], dtype="str")
-            for separator in separators:
-                digits = digits.str.replace(separator, "", regex=False)
-            values[plain] = pd.to_numeric(digits).to_numpy(dtype=float)
+            return reading
+
+        separators = _separators(settings["decimal"], settings["thousands"])
+        numbers, digits, letters = _numbers_and_flags(uniques, settings["symbols"] or {},
+                                                      separators)
+        first: dict[str, int] = {}  # letters -> the first number followed by them
+        for i in np.flatnonzero(numbers).tolist():
+            first.setdefault(letters[i], i)
+        shared: dict[str, Parsed] = {}  # letters -> the reading their numbers share
+        for flag, i in first.items():
+            reading = _shared_reading(flag, one(uniques[i]), settings["flags"] or {})
+            if reading is not None:
+                shared[flag] = reading
+        flag_of = letters.tolist()
+        bulk = numbers & np.array([f in shared for f in flag_of], dtype=bool)
+        readings = [shared[f] if b else one(u)
+                    for u, b, f in zip(uniques, bulk, flag_of, strict=True)]
+        values = np.array([np.nan if r.value is None else r.value for r in readings],
+                          dtype=np.float64)
+        if bulk.any():  # separators dropped, then Arrow's conversion of the digits
+            plain = pa.array(digits[bulk].tolist(), pa.large_string())
+            if separators:
+                plain = pc.replace_substring_regex(
+                    plain, "|".join(re.escape(sep) for sep in separators), "")
+            values[bulk] = plain.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        # The texts of each distinct reading (values with the same letters share one),
+        # taken to the values by reading number.
+        number: dict[int, int] = {}
+        which = np.array([number.setdefault(id(r), len(number)) for r in readings], np.intp)
+        kinds = list({id(r): r for r in readings}.values())
         texts: dict[str, list[str | None]] = {
-            "obs_status": [r.obs_status for r in readings],
-            "conf_status": [r.conf_status for r in readings],
-            "obs_flags": [r.flags for r in readings],
-            "caveats": [";".join(r.caveats) for r in readings],
-            "problem": [r.problem for r in readings],
-            "rule": [r.rule for r in readings],
-            "exclude": [r.exclude for r in readings]}
-        return cls(values, {name: code_lookup(column) for name, column in texts.items()})
+            "obs_status": [r.obs_status for r in kinds],
+            "conf_status": [r.conf_status for r in kinds],
+            "obs_flags": [r.flags for r in kinds],
+            "caveats": [";".join(r.caveats) for r in kinds],
+            "problem": [r.problem for r in kinds],
+            "rule": [r.rule for r in kinds],
+            "exclude": [r.exclude for r in kinds]}
+        return cls(values, {name: (lookup[which], categories) for name, (lookup, categories)
+                            in ((n, code_lookup(column)) for n, column in texts.items())})
 
     def rows(self, take: Any, index: pd.Index) -> pd.DataFrame:
         """One row per entry of *take* (a distinct value's number), on *index*."""
@@ -304,25 +324,51 @@ def _separators(decimal: str, thousands: tuple[str, ...] | None) -> tuple[str, .
     return tuple(sep for sep in thousands if sep and sep != decimal)
 
 
-def _plain_digits(uniques: Any, symbols: Mapping[str, Any],
-                  separators: tuple[str, ...] = ()) -> Any:
-    """True for the texts that :func:`parse_one` reads as a bare number, and that are
-    not declared as symbols: 1 to 15 digits, or up to 15 digits in groups of three
-    parted by one of *separators* throughout (``"12,345"``, ``"1 234 567"``)."""
+def _numbers_and_flags(uniques: Any, symbols: Mapping[str, Any],
+                       separators: tuple[str, ...] = ()) -> tuple[Any, Any, Any]:
+    """Which of *uniques* :func:`parse_one` reads as a bare number, flag letters after
+    it or not, that can be converted together: 1 to 15 digits, or up to 15 in groups of
+    three parted by one of *separators* throughout (``"1234"``, ``"12,345 p"``,
+    ``"128e"``), not declared as symbols. Returns that mask, and for each value its
+    number's text and its letters (object arrays; "" where there are none)."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     texts = pd.Series(uniques, dtype=object)
     is_text = np.array([isinstance(t, str) for t in uniques], dtype=bool)
-    plain = np.zeros(len(texts), dtype=bool)
+    numbers = np.zeros(len(texts), dtype=bool)
+    digits = np.full(len(texts), "", dtype=object)
+    letters = np.full(len(texts), "", dtype=object)
     if is_text.any():
-        forms = ["[0-9]{1,15}", *(f"[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}}){{1,4}}"
-                                   for sep in separators)]
-        plain[is_text] = pd.Series(texts[is_text], dtype="str").str.fullmatch(
-            "|".join(forms)).to_numpy(dtype=bool)
-    if symbols and plain.any():
-        plain &= ~texts.isin(list(symbols)).to_numpy()
-    return plain
+        # Arrow's RE2, whose \s is ASCII white space only: a number and flags parted by
+        # another space are read one by one, as parse_one reads them.
+        found = pc.extract_regex(pa.array(texts[is_text].tolist(), pa.large_string()),
+                                 f"^(?P<n>{_plain_forms(separators)})\\s*(?P<f>[A-Za-z]{{0,6}})$")
+        numbers[is_text] = found.is_valid().to_numpy(zero_copy_only=False)
+        digits[is_text] = found.field("n").fill_null("").to_numpy(zero_copy_only=False)
+        letters[is_text] = found.field("f").fill_null("").to_numpy(zero_copy_only=False)
+    if symbols and numbers.any():
+        numbers &= ~texts.isin(list(symbols)).to_numpy()
+    return numbers, digits, letters
+
+
+def _shared_reading(letters: str, reading: Parsed, flags: Mapping[str, Any]) -> Parsed | None:
+    """The reading that every number followed by *letters* shares but for its number
+    (*reading*, that of one of them), or None when each must be read alone: a problem
+    (its message quotes the cell) or a flag that sets the value."""
+    chars = [letters] if letters in flags else list(letters)
+    if reading.problem or any("value" in flags.get(ch, {}) for ch in chars):
+        return None
+    return reading
+
+
+def _plain_forms(separators: tuple[str, ...]) -> str:
+    """The regular expression of the numbers read together: 1 to 15 digits, or up to
+    15 in groups of three parted by one of *separators* throughout."""
+    return "|".join(["[0-9]{1,15}", *(f"[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}}){{1,4}}"
+                                       for sep in separators)])
 
 
 @cache
