@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import migharmony
 from migharmony.emit import read_parquet
 from pipeline_frames import SMALL_CROSSWALK
+from strategies import canonical_frames, examples
 
 DATA = Path(__file__).parent / "data"
 
@@ -84,3 +87,32 @@ def test_excel_has_data_rejected_caveats_and_metadata(result, tmp_path: Path) ->
     assert len(sheets["data"]) == len(result.data)
     # the rejected '=1+1' is written as text, never as a formula
     assert sheets["rejected"]["source_value"].tolist() == ["'=1+1"]
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(canonical_frames(max_rows=12), st.data())
+def test_arrow_table_is_the_one_from_pandas_gives(frame: pd.DataFrame,
+                                                  data: st.DataObject) -> None:
+    """emit._arrow takes each canonical column as it is (codes, numbers, Arrow text):
+    the table must be pyarrow's own, types, nulls and pandas metadata included; a
+    column of another dtype sends the frame through pyarrow's conversion."""
+    import pyarrow as pa
+
+    from migharmony.emit import _arrow
+
+    start = data.draw(st.integers(0, max(len(frame) - 1, 0)))
+    frame = frame.iloc[start:]  # views that do not start at the arrays' beginning
+    for name in data.draw(st.lists(st.sampled_from(["sex", "caveats", "time_period",
+                                                    "age_high", "obs_value"]),
+                                   max_size=3, unique=True)):
+        blank = data.draw(st.lists(st.booleans(), min_size=len(frame), max_size=len(frame)))
+        frame = frame.assign(**{name: frame[name].mask(pd.Series(blank, index=frame.index,
+                                                                 dtype=bool))})
+    if data.draw(st.booleans()):
+        frame = frame.assign(note=pd.Series(["x"] * len(frame), index=frame.index,
+                                            dtype=object))
+    frame.attrs = {"migharmony": {"source_id": "test"}}
+    plain = frame.copy(deep=False)
+    plain.attrs = {}
+    expected = pa.Table.from_pandas(plain, preserve_index=False)
+    assert _arrow(frame).equals(expected, check_metadata=True)

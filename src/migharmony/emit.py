@@ -151,11 +151,71 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, 
 
 
 def _arrow(frame: pd.DataFrame) -> Any:
+    """*frame* as the Arrow table ``pa.Table.from_pandas(frame, preserve_index=False)``
+    gives (types, values, pandas metadata), without the attrs.
+
+    The canonical dtypes are taken column by column, each array as it is: categorical
+    codes as dictionary indices, numbers with a validity bitmap packed by numpy only
+    where values are missing, Arrow text as its chunks. pyarrow would build a bitmap
+    from every column's mask and start a pool of threads per call, which made the
+    conversion of a 1M-row slice 27 ms instead of 6-15. A column of another dtype sends
+    the whole frame through ``from_pandas``.
+    """
     import pyarrow as pa
 
     clean = frame.copy(deep=False)  # copy-on-write: the attrs are cleared, no data copied
     clean.attrs = {}
-    return pa.Table.from_pandas(clean, preserve_index=False)
+    if clean.columns.is_unique and len(clean):
+        schema = pa.Schema.from_pandas(clean.iloc[:0], preserve_index=False)
+        try:
+            arrays = [_arrow_column(clean[field.name], field.type) for field in schema]
+            if all(array is not None for array in arrays):
+                return pa.Table.from_arrays(arrays, schema=schema)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass  # an unusual column (categories of no text type...): pyarrow's own way
+    return pa.Table.from_pandas(clean, preserve_index=False, nthreads=1)
+
+
+def _arrow_column(column: pd.Series, kind: Any) -> Any:
+    """One canonical column as an Arrow array of type *kind*, or None for a dtype this
+    does not take (then ``from_pandas`` converts the frame)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and pa.types.is_dictionary(kind):
+        codes = column.array.codes  # a view (Series.cat.codes copies them)
+        values = pa.array(column.array.categories.array, kind.value_type)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        return pa.DictionaryArray.from_arrays(_with_nulls(codes, codes < 0, kind.index_type),
+                                              values, ordered=kind.ordered, safe=False)
+    if dtype == np.float64 and kind == pa.float64():  # NaN is missing, as from_pandas has it
+        numbers = column.to_numpy()
+        return _with_nulls(numbers, np.isnan(numbers), kind)
+    if isinstance(dtype, pd.Int64Dtype) and kind == pa.int64():
+        masked = column.array
+        return _with_nulls(masked._data, masked._mask, kind)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" \
+            and kind == pa.large_string():
+        return pa.array(column.array, kind)
+    return None
+
+
+def _with_nulls(values: Any, missing: Any, kind: Any) -> Any:
+    """The numpy array *values* as an Arrow array of type *kind* (no copy), missing where
+    *missing* is true: the validity bitmap packed by numpy, and only when needed."""
+    import numpy as np
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(values)
+    nulls = int(np.count_nonzero(missing))
+    if not nulls:
+        return pa.array(values, kind)
+    valid = np.packbits(~missing, bitorder="little")
+    return pa.Array.from_buffers(kind, len(values), [pa.py_buffer(valid), pa.py_buffer(values)],
+                                 null_count=nulls)
 
 
 def _with_metadata(schema: Any, metadata: Mapping[str, Any]) -> dict[bytes, bytes]:
