@@ -183,9 +183,11 @@ def _arrow_column(column: pd.Series, kind: Any) -> Any:
     import pandas as pd
     import pyarrow as pa
 
+    from ._frames import category_codes
+
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype) and pa.types.is_dictionary(kind):
-        codes = column.array.codes  # a view (Series.cat.codes copies them)
+        codes = category_codes(column)
         values = pa.array(column.array.categories.array, kind.value_type)
         if isinstance(values, pa.ChunkedArray):
             values = values.combine_chunks()

@@ -89,9 +89,11 @@ def _nonblank(series: pd.Series) -> Any:
     import numpy as np
     import pandas as pd
 
+    from ._frames import category_codes
+
     if isinstance(series.dtype, pd.CategoricalDtype):  # tested once per distinct text
         filled = np.asarray(series.cat.categories.str.strip() != "", dtype=bool)
-        return filled[series.cat.codes.to_numpy()]
+        return filled[category_codes(series)]
     return (series.str.strip() != "").to_numpy(dtype=bool)
 
 

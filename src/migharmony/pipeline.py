@@ -762,9 +762,10 @@ def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
     import pandas as pd
 
     from . import vocab
+    from ._frames import category_codes
 
     if isinstance(age.dtype, pd.CategoricalDtype):  # read through the codes: no hashing
-        age_codes: Any = age.cat.codes.to_numpy()  # -1 (missing) takes the last label
+        age_codes: Any = category_codes(age)  # -1 (missing) takes the last label
         labels = [*(str(c) for c in age.cat.categories), ""]
     else:
         age_codes, labels = distinct(age)  # a missing age reads as ""

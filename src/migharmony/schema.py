@@ -147,11 +147,11 @@ def as_category(series: pd.Series) -> pd.Series:
     """
     import pandas as pd
 
-    from ._frames import codes_in_use
+    from ._frames import category_codes, codes_in_use
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
         series = series.astype("str").astype("category")
-    used = codes_in_use(series.cat.codes.to_numpy(), len(series.cat.categories))
+    used = codes_in_use(category_codes(series), len(series.cat.categories))
     if not used.all():
         series = series.cat.remove_categories(series.cat.categories[~used])
     cats = series.cat.categories
@@ -174,9 +174,11 @@ def decode(series: pd.Series) -> pd.Series:
     import pandas as pd
     import pyarrow as pa
 
+    from ._frames import category_codes
+
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return series
-    codes = series.cat.codes.to_numpy().astype(np.int32)
+    codes = category_codes(series).astype(np.int32)
     cats = pa.array([str(c) for c in series.cat.categories], pa.large_string())
     texts = cats.take(pa.array(codes, mask=codes < 0))
     return pd.Series(pd.array(texts, dtype=dtype(BY_NAME["time_period"])), index=series.index,
@@ -346,11 +348,13 @@ def each_code(test: Callable[[Any], bool]) -> Callable[[pd.Series], Any]:
         import numpy as np
         import pandas as pd
 
+        from ._frames import category_codes
+
         if isinstance(series.dtype, pd.CategoricalDtype):
             uniques: Any = series.cat.categories
             if all(test(u) for u in uniques):  # unused categories included: no row fails
                 return True
-            codes = series.cat.codes.to_numpy()
+            codes = category_codes(series)
         else:
             if _all_pass(series, test):
                 return True

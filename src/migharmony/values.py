@@ -200,6 +200,8 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
     import numpy as np
     import pandas as pd
 
+    from ._frames import category_codes
+
     if precedence is None:
         precedence = _precedence()
     memo = {} if memo is None else memo
@@ -213,7 +215,7 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
             texts = [str(c) for c in raw.cat.categories] + [""]
             known = memo[_BY_CATEGORY] = (raw.dtype, _Readings.of(
                 np.array(texts, dtype=object), memo, settings))
-        codes = raw.cat.codes.to_numpy()
+        codes = category_codes(raw)
         if (codes < 0).any():
             codes = np.where(codes < 0, len(raw.cat.categories), codes)
         return known[1].rows(codes, raw.index)
