@@ -338,3 +338,19 @@ def test_concat_codes_joins_parts_as_concat(parts: list[tuple[str, int, bool]]) 
     assert isinstance(joined["constant"].dtype, pd.CategoricalDtype)
     pd.testing.assert_frame_equal(joined.astype({"constant": "str", "mixed": "str"}),
                                   expected)
+
+
+@given(st.lists(st.integers(-1, 2), min_size=1, max_size=6), st.data())
+def test_taken_gives_each_row_its_code(lookup: list[int], data: st.DataObject) -> None:
+    """taken(lookup, ...) is lookup[take] as a categorical, a lookup of one code for
+    all (taken without a take, as zeros that touch no memory) included."""
+    import numpy as np
+
+    from migharmony._frames import taken
+
+    take = np.array(data.draw(st.lists(st.integers(0, len(lookup) - 1), max_size=20)),
+                    dtype=np.intp)
+    categories = pd.Index(["F", "M", "_T"], dtype="str")
+    out = taken(np.array(lookup, dtype=np.int8), categories, take, len(take))
+    expected = [None if lookup[t] < 0 else categories[lookup[t]] for t in take]
+    assert [None if pd.isna(v) else v for v in out] == expected

@@ -108,8 +108,12 @@ def taken(lookup: Any, categories: pd.Index, take: Any, n: int) -> Any:
     import numpy as np
     import pandas as pd
 
-    row_codes: Any = lookup[np.asarray(take)] if len(lookup) else \
-        np.full(n, -1, dtype=lookup.dtype)
+    if len(lookup) and lookup.min() == lookup.max():  # one code for every row: no take
+        row_codes: Any = np.zeros(n, dtype=lookup.dtype) if lookup[0] == 0 else \
+            np.full(n, lookup[0], dtype=lookup.dtype)  # zeros from calloc touch no memory
+    else:
+        row_codes = lookup[np.asarray(take)] if len(lookup) else \
+            np.full(n, -1, dtype=lookup.dtype)
     return pd.Categorical.from_codes(row_codes, dtype=pd.CategoricalDtype(categories),
                                      validate=False)
 

@@ -770,9 +770,10 @@ def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
     else:
         age_codes, labels = distinct(age)  # a missing age reads as ""
     ages = vocab.age_intervals(pd.Series([u or "_U" for u in labels], dtype=object))
+    at = np.asarray(age_codes).astype(np.intp)  # numpy's index type: cast once, not 4 times
     return tuple(pd.arrays.IntegerArray(  # type: ignore[return-value]
-        ages[bound].to_numpy(dtype=np.int64, na_value=0)[age_codes],
-        ages[bound].isna().to_numpy()[age_codes]) for bound in ("age_low", "age_high"))
+        ages[bound].to_numpy(dtype=np.int64, na_value=0)[at],
+        ages[bound].isna().to_numpy()[at]) for bound in ("age_low", "age_high"))
 
 
 def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:

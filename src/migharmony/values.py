@@ -312,7 +312,7 @@ class _Readings:
 
         from ._frames import taken
 
-        take = np.asarray(take)
+        take = np.asarray(take).astype(np.intp)  # numpy's index type: cast once for all
         out = {"value": self.values[take] if len(take) else np.zeros(0)}
         for name, (lookup, categories) in self.texts.items():
             out[name] = taken(lookup, categories, take, len(index))
