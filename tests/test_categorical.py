@@ -277,12 +277,16 @@ CAVEATS = st.sampled_from(["", "b;a", "a", "c[1]", "a;a[1]", None])
 
 @given(st.integers(0, 12).flatmap(lambda n: st.tuples(
     st.lists(CAVEATS, min_size=n, max_size=n), st.lists(CAVEATS, min_size=n, max_size=n),
-    st.sampled_from(["", "z", None]))), st.booleans(), st.booleans())
+    st.sampled_from(["", "z", None]))), st.booleans(), st.booleans(), st.booleans())
 def test_join_caveats_is_the_union_row_by_row(columns: tuple, sort: bool,
-                                              categorical: bool) -> None:
+                                              categorical: bool, one_varies: bool) -> None:
+    """The union of the columns' caveats, row by row: at most one column varying (the
+    texts in use are the combinations) or more (row keys)."""
     from migharmony._frames import join_caveats
 
     left, right, constant = columns
+    if one_varies:
+        right = right[:1] * len(right)
     parts = [pd.Series(left, dtype="str"), pd.Series(right, dtype="str"),
              pd.Series([constant] * len(left), dtype="str")]
     if categorical:

@@ -572,20 +572,39 @@ def join_caveats(*columns: pd.Series, sort: bool = True) -> pd.Series:
                           for i, column in enumerate(columns)}, index=index, copy=False)
     # Combinations of the columns that vary (a column of one code adds the same to all).
     varying = [i for i in parts.columns if not _constant(parts[i])]
-    combined = row_keys(parts, varying)  # categoricals through their codes
-    # One row of each combination (every row of it has the same union).
-    first = np.zeros(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
-    first[combined] = np.arange(len(combined))
+    if len(index) and (not varying or (len(varying) == 1 and
+                       isinstance(parts[varying[0]].dtype, pd.CategoricalDtype))):
+        # At most one column varies (the usual case): its texts in use are the
+        # combinations, no row keys; the other columns give their one value.
+        fixed = [_text(parts[i].iat[0]) for i in range(len(columns))]
+        if varying:
+            combined, texts = distinct(parts[varying[0]])
+            k = list(parts.columns).index(varying[0])
+            rows = [[*fixed[:k], text, *fixed[k + 1:]] for text in texts]
+        else:
+            combined, rows = np.zeros(len(index), dtype=np.intp), [fixed]
+    else:
+        combined = row_keys(parts, varying)  # categoricals through their codes
+        # One row of each combination (every row of it has the same union).
+        first = np.zeros(int(combined.max()) + 1 if len(combined) else 0, dtype=np.int64)
+        first[combined] = np.arange(len(combined))
+        rows = [[_text(parts[i].iat[row]) for i in range(len(columns))]
+                for row in first.tolist()]
     clean = []
-    for row in first.tolist():
+    for texts_of_row in rows:
         seen: list[str] = []
-        for i in range(len(columns)):
-            value: Any = parts[i].iat[row]
-            for code in ("" if pd.isna(value) else str(value)).split(CAVEAT_SEP):
+        for text in texts_of_row:
+            for code in text.split(CAVEAT_SEP):
                 if code and code not in seen:
                     seen.append(code)
         clean.append(CAVEAT_SEP.join(sorted(seen) if sort else seen))
     return codes_of(clean, combined, index)  # categorical: the unions once each
+
+
+def _text(value: Any) -> str:
+    import pandas as pd
+
+    return "" if pd.isna(value) else str(value)
 
 
 def _constant(column: pd.Series) -> bool:
