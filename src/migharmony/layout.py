@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -234,12 +235,23 @@ def cells_from_grid(grid: Grid, crosswalk: Crosswalk, *, refs: bool = True) -> C
         columns[dim] = _header_texts(cells, int(row_ref), value_cols, width, len(block_rows))
     frame = pd.DataFrame(columns, copy=False)
 
-    gone = frame["_row"].isin(excluded_rows)
-    excluded = with_refs(frame.loc[gone], prefix).assign(
-        reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
-    kept = frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame
+    kept, excluded = _without_rows(frame, excluded_rows, reasons, prefix)
     return Cells(frame=kept, excluded=excluded, header_rows=header_rows,
                  data_rows=(first, last), value_columns=value_cols, ref_prefix=prefix)
+
+
+def _without_rows(frame: pd.DataFrame, rows: set[int], reasons: Mapping[int, str],
+                  prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells of *frame* outside *rows*, and those inside with their reason."""
+    import pandas as pd
+
+    if not rows:  # no row excluded: no test of every row number
+        return frame, with_refs(frame.iloc[:0], prefix).assign(
+            reason=pd.Series(dtype="str"), rule="excluded-row")
+    gone = frame["_row"].isin(rows)
+    excluded = with_refs(frame.loc[gone], prefix).assign(
+        reason=frame.loc[gone, "_row"].map(reasons), rule="excluded-row")
+    return (frame.loc[~gone].reset_index(drop=True) if len(excluded) else frame), excluded
 
 
 def with_refs(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
