@@ -745,8 +745,8 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
     out["caveats"] = join_caveats(*caveat_parts, sort=False)
     out["source_id"] = constant_codes(cw.id, index)
     out["source_ref"] = frame["_ref"].astype("str")
-    for spec in schema.COLUMNS:
-        if spec.name not in out:
+    for spec in schema.COLUMNS:  # set by nothing above; the age bounds are made below
+        if spec.name not in out and spec.name not in ("age_low", "age_high"):
             out[spec.name] = pd.Series(spec.default if spec.default is not None else pd.NA,
                                        index=index)
     out["age_low"], out["age_high"] = _age_bounds(out["age"])
