@@ -358,3 +358,24 @@ def test_taken_gives_each_row_its_code(lookup: list[int], data: st.DataObject) -
     out = taken(np.array(lookup, dtype=np.int8), categories, take, len(take))
     expected = [None if lookup[t] < 0 else categories[lookup[t]] for t in take]
     assert [None if pd.isna(v) else v for v in out] == expected
+
+
+@given(st.lists(st.sampled_from([0, 0, 3, None]), max_size=12),
+       st.lists(st.sampled_from(["STOCK", None]), max_size=12), st.data())
+def test_kept_rows_is_the_boolean_filter(numbers: list[int | None], codes: list[str | None],
+                                         data: st.DataObject) -> None:
+    """kept_rows equals array[mask]; columns of one value (zeros, all missing, one
+    category) are made anew as zeros and must not differ."""
+    import numpy as np
+
+    from migharmony._frames import kept_rows
+
+    for array in (pd.array(numbers, dtype="Int64"),
+                  pd.Categorical(codes, categories=["STOCK"])):
+        mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(array),
+                                           max_size=len(array))), dtype=bool)
+        out = kept_rows(array, mask, int(mask.sum()))
+        expected = array[mask]
+        assert type(out) is type(expected) and out.dtype == expected.dtype
+        assert [None if pd.isna(v) else v for v in out] == \
+            [None if pd.isna(v) else v for v in expected]

@@ -380,6 +380,32 @@ def _stacked(parts: list[Any]) -> Any:
     return pd.concat([pd.Series(p) for p in parts], ignore_index=True).array
 
 
+def kept_rows(array: Any, mask: Any, n: int) -> Any:
+    """``array[mask]`` (*n* rows kept), where a column of one value on every row (zeros,
+    all missing, one category) is made anew from calloc'd zeros: no memory touched for
+    the constant definitions, ``unit_mult`` or ``obs_count`` of a million rows.
+
+    >>> import numpy as np, pandas as pd
+    >>> ints = pd.array([0, 0, 0], dtype="Int64")
+    >>> kept_rows(ints, np.array([True, False, True]), 2).tolist()
+    [0, 0]
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(array, pd.arrays.IntegerArray):
+        masked: Any = array  # its own values and mask, not copies
+        values, missing = masked._data, masked._mask
+        kept_values = values[mask] if _any_bit(values) else np.zeros(n, dtype=values.dtype)
+        kept_missing = missing[mask] if _any_bit(missing) else np.zeros(n, dtype=bool)
+        return pd.arrays.IntegerArray(kept_values, kept_missing)
+    if isinstance(array, pd.Categorical) and len(array.categories) == 1 and \
+            not _any_bit(np.asarray(array.codes)):
+        zeros: Any = np.zeros(n, dtype=np.asarray(array.codes).dtype)
+        return pd.Categorical.from_codes(zeros, dtype=array.dtype, validate=False)
+    return array[mask]
+
+
 def _any_bit(values: Any) -> bool:
     """Whether some value of *values* (a numpy array of numbers) has a bit set: ``-0.0``
     is not all zero bits, unlike what ``values.any()`` says of it."""

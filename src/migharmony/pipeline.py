@@ -952,10 +952,13 @@ def _rows(frame: pd.DataFrame, mask: Any, *, consume: bool = False) -> pd.DataFr
     holds one filtered column more, never a second copy of the frame."""
     import pandas as pd
 
+    from ._frames import kept_rows
+
     index = frame.index[mask]
     out = {}
     for name in list(frame.columns):
-        out[name] = (frame.pop(name) if consume else frame[name]).array[mask]
+        out[name] = kept_rows((frame.pop(name) if consume else frame[name]).array, mask,
+                              len(index))
     return pd.DataFrame(out, index=index, copy=False)
 
 
