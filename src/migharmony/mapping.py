@@ -197,7 +197,7 @@ def _spread(outcomes: list[_Outcome], labels: list[str], codes_idx: Any,
         "how": pd.array([o.how for o in outcomes], dtype="str"),
         "reason": pd.array(reasons, dtype="str"),
     })
-    take = np.asarray(codes_idx).astype(np.intp)  # numpy's index type: cast once for all
+    take = np.asarray(codes_idx)
     # Categorical columns: one small integer per row, the codes once each.
     codes = codes_of([o.code for o in outcomes], take, index)
     if any(r is not None for r in reasons):
