@@ -734,7 +734,8 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
             np.full(n, default_mult, dtype=np.int64), np.zeros(n, dtype=bool))
         factor = 10.0 ** default_mult
     out["unit_mult"] = unit_mult
-    out["obs_value"] = parsed["value"].to_numpy() * factor
+    values = parsed["value"].to_numpy()  # the slice's own readings: no copy when unscaled
+    out["obs_value"] = values if isinstance(factor, float) and factor == 1.0 else values * factor
     out["obs_flags"] = parsed["obs_flags"]
     out["obs_count"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64),
                                               np.ones(n, dtype=bool))  # all <NA>
