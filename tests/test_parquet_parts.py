@@ -121,8 +121,9 @@ def test_slices_are_written_while_later_slices_are_harmonized(
 def test_a_slow_writer_still_writes_the_numbers_of_its_slice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The parts given to the writer refer to the whole-table number arrays, which move
-    once all slices are done: harmonize waits for the writer before moving them. Here
-    the writer holds its first part until the numbers start to move (or 1 s passes)."""
+    to their final place only once written (the writer moves each part it has written;
+    harmonize waits for it before moving any left). Here the writer holds its first
+    part until the numbers start to move in Placed.joined (or 1 s passes)."""
     from migharmony import _frames
 
     source = write(tmp_path / "t.csv", table(40, seed=9))  # rejected cells: parts move

@@ -416,9 +416,10 @@ def _any_bit(values: Any) -> bool:
 class Placed:
     """Number columns of the parts of a table, each written at its part's place in one
     array for the whole table (by the threads that make the parts), instead of joined
-    at the end: a part's rows start at its first source row, and :meth:`joined` moves
-    each part down behind the one before it. The arrays' memory is first touched by
-    the parts' threads, in parallel, not by one join after them.
+    at the end: a part's rows start at its first source row, and :meth:`settle` (or
+    :meth:`joined`, for the parts not settled) moves each part down behind the one
+    before it. The arrays' memory is first touched by the parts' threads, in parallel,
+    not by one join after them.
 
     >>> import numpy as np
     >>> import pandas as pd
@@ -437,6 +438,7 @@ class Placed:
         self._arrays: dict[str, tuple[Any, Any]] = {}  # name: (values, mask or None)
         self._lengths: dict[int, int] = {}  # part's first row: its number of rows
         self._zero: set[tuple[int, str, int]] = set()  # (part, name, 0 values / 1 mask) unwritten
+        self._settled: dict[int, int] = {}  # part's first row: where its rows are now
         self._lock = threading.Lock()
 
     def put(self, start: int, columns: Mapping[str, Any]) -> None:
@@ -492,6 +494,38 @@ class Placed:
                 pd.arrays.IntegerArray(whole[start:end], mask[start:end])
                 for name, (whole, mask) in self._arrays.items()}
 
+    def settle(self, start: int) -> None:
+        """Move the part put at *start* down behind the parts before it, now rather than
+        in :meth:`joined` (the Parquet writer does it for each part it has written, in
+        the order of the rows: the moves are done beside the slices, not after them).
+
+        The caller settles the parts in the order of their rows, every part before
+        *start* put and settled, and no longer reads the part's views (:meth:`part`).
+        """
+        with self._lock:
+            end = sum(self._lengths[s] for s in self._settled)
+            length = self._lengths[start]
+        self._move(start, end, length)
+        with self._lock:
+            self._settled[start] = end
+
+    def _move(self, start: int, end: int, length: int) -> None:
+        """The rows of the part put at *start* moved to *end* (not above *start*)."""
+        if start == end:
+            return
+        with self._lock:  # the parts' threads may be putting later parts meanwhile
+            arrays, zero = list(self._arrays.items()), set(self._zero)
+        for name, (whole, mask) in arrays:
+            for kind, array in enumerate((whole, mask)):
+                if array is None:
+                    continue
+                if (start, name, kind) in zero:
+                    # Its own rows are untouched zeros: only those below them, left by
+                    # the parts moved before it, are set to zero.
+                    array[end:min(start, end + length)] = 0
+                else:
+                    array[end:end + length] = array[start:start + length]
+
     def joined(self) -> dict[str, Any]:
         """Each column with the parts one after the other, in the order of their rows."""
         import pandas as pd
@@ -499,17 +533,8 @@ class Placed:
         end = 0
         for start in sorted(self._lengths):
             length = self._lengths[start]
-            if start != end:
-                for name, (whole, mask) in self._arrays.items():
-                    for kind, array in enumerate((whole, mask)):
-                        if array is None:
-                            continue
-                        if (start, name, kind) in self._zero:
-                            # Its own rows are untouched zeros: only those below them,
-                            # left by the parts moved before it, are set to zero.
-                            array[end:min(start, end + length)] = 0
-                        else:
-                            array[end:end + length] = array[start:start + length]
+            if start not in self._settled:
+                self._move(start, end, length)
             end += length
         # Views of the arrays, unless many rows were rejected: then copies, so that the
         # memory of the rejected rows is given back.

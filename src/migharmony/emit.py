@@ -20,7 +20,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -267,6 +267,8 @@ class ParquetParts:
         self._error: BaseException | None = None
         self._stop = False
         self._closed = False
+        #: Called by the writer with each part's number once it is written (in order).
+        self.on_written: Callable[[int], None] | None = None
         self._turn = threading.Condition()
         self._thread = threading.Thread(target=self._write, name="migharmony-parquet",
                                         daemon=True)
@@ -303,6 +305,8 @@ class ParquetParts:
                                                     **_parquet_options(schema.names))
                 self._writer.write_table(table.cast(schema))
                 del table
+                if self.on_written is not None:
+                    self.on_written(self._written)
                 with self._turn:
                     self._written += 1
                     self._turn.notify_all()

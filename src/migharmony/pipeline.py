@@ -531,6 +531,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
         return part
 
     starts = range(0, len(frame), rows)
+    if sink is not None:  # each part written is moved to its place in the writer's thread
+        sink.on_written = lambda number: placed.settle(starts[number])
     parts = [one(starts[0]), *_in_threads(one, starts[1:], _slice_threads())]
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
