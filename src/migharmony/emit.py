@@ -157,9 +157,9 @@ def _arrow(frame: pd.DataFrame) -> Any:
     The canonical dtypes are taken column by column, each array as it is: categorical
     codes as dictionary indices, numbers with a validity bitmap packed by numpy only
     where values are missing, Arrow text as its chunks. pyarrow would build a bitmap
-    from every column's mask and start a pool of threads per call, which made the
-    conversion of a 1M-row slice 27 ms instead of 6-15. A column of another dtype sends
-    the whole frame through ``from_pandas``.
+    from every column's mask and start a pool of threads per call: 27 ms of CPU for a
+    1M-row slice, against 4 ms. A column of another dtype sends the whole frame through
+    ``from_pandas``.
     """
     import pyarrow as pa
 
