@@ -154,22 +154,34 @@ def distinct(series: pd.Series) -> tuple[Any, list[str]]:
     if not isinstance(series.dtype, pd.CategoricalDtype):
         found, uniques = pd.factorize(series.fillna("").astype("str"), use_na_sentinel=False)
         return np.asarray(found), [str(u) for u in uniques]
-    categories = series.cat.categories
-    n_cats = len(categories)
-    codes: Any = category_codes(series)  # small integers, -1 for missing
-    missing = codes < 0
-    if missing.any():
-        empty = categories.get_indexer(pd.Index([""], dtype=object))[0]
-        codes = codes.astype(np.int32)
-        codes[missing] = empty if empty >= 0 else n_cats  # "" (a new category if need be)
-    used = np.flatnonzero(codes_in_use(codes, n_cats + 1))  # in category order
-    named = iter(str(c) for c in categories.take(used[used < n_cats]).tolist())
-    texts = ["" if i == n_cats else next(named) for i in used.tolist()]
+    codes, used, texts, empty = _in_use(series)
+    if empty is not None:  # missing values take the code of ""
+        codes = np.where(codes < 0, empty, codes).astype(np.int32)
     if not len(used) or used[-1] == len(used) - 1:
         return codes, texts  # already numbered so: the categories in use are 0, 1, 2...
-    number = np.full(n_cats + 1, -1, dtype=np.int32)
+    number = np.full(len(series.cat.categories) + 1, -1, dtype=np.int32)
     number[used] = np.arange(len(used), dtype=np.int32)
     return number[codes], texts
+
+
+def _in_use(series: pd.Series) -> tuple[Any, Any, list[str], int | None]:
+    """A categorical column's codes (-1 for missing, as they are), the codes in use in
+    category order, their texts, and the code a missing value reads as (that of "",
+    or one past the categories when "" is not one; None when nothing is missing)."""
+    import numpy as np
+    import pandas as pd
+
+    categories = series.cat.categories
+    n_cats = len(categories)
+    codes = category_codes(series)
+    used = np.flatnonzero(codes_in_use(codes, n_cats))
+    empty: int | None = None
+    if len(codes) and codes.min() < 0:
+        found = int(categories.get_indexer(pd.Index([""], dtype=object))[0])
+        empty = found if found >= 0 else n_cats
+        used = np.union1d(used, [empty])
+    named = iter(str(c) for c in categories.take(used[used < n_cats]).tolist())
+    return codes, used, ["" if i == n_cats else next(named) for i in used.tolist()], empty
 
 
 def codes_in_use(codes: Any, n_categories: int) -> Any:
@@ -206,10 +218,7 @@ def texts_in_use(series: pd.Series) -> set[str]:
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return set(distinct(series)[1])
-    categories = series.cat.categories
-    codes = category_codes(series)
-    used = {str(c) for c in categories[codes_in_use(codes, len(categories))]}
-    return used | {""} if len(codes) and codes.min() < 0 else used
+    return set(_in_use(series)[2])  # no row numbers: no take over the rows
 
 
 def row_keys(frame: pd.DataFrame, columns: Sequence[str], *, dense: bool = True) -> Any:
