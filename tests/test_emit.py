@@ -116,3 +116,50 @@ def test_arrow_table_is_the_one_from_pandas_gives(frame: pd.DataFrame,
     plain.attrs = {}
     expected = pa.Table.from_pandas(plain, preserve_index=False)
     assert _arrow(frame).equals(expected, check_metadata=True)
+
+
+def test_parquet_marks_never_missing_columns_required(result, tmp_path: Path) -> None:
+    """The canonical columns the schema never leaves empty are required Parquet columns
+    (no definition levels); the others stay optional, and any reader gets the same frame."""
+    import pyarrow.parquet as pq
+
+    from migharmony import schema
+
+    path = result.to_parquet(tmp_path / "out.parquet")
+    arrow = pq.read_schema(path)
+    for field in arrow:
+        spec = schema.BY_NAME[field.name]
+        assert field.nullable == spec.nullable, field.name
+    parquet = pq.ParquetFile(path).schema  # the Parquet repetition, not only Arrow's view
+    for i, name in enumerate(parquet.names):
+        assert parquet.column(i).max_definition_level == int(schema.BY_NAME[name].nullable)
+    pd.testing.assert_frame_equal(pd.read_parquet(path), result.data, check_categorical=False,
+                                  check_dtype=False)
+
+
+@settings(max_examples=examples(20), deadline=None)
+@given(canonical_frames(min_rows=1, max_rows=8), st.data())
+def test_a_frame_with_holes_still_writes(frame: pd.DataFrame, data: st.DataObject) -> None:
+    """A frame edited by hand may leave a never-missing column empty: that column is then
+    written optional, never refused, and read back with its holes."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from migharmony import schema
+    from migharmony.emit import write_parquet
+
+    name = data.draw(st.sampled_from(["sex", "caveats", "time_period", "source_ref",
+                                      "unit_mult"]))
+    row = data.draw(st.integers(0, len(frame) - 1))
+    holes = pd.Series(False, index=frame.index)
+    holes.iloc[row] = True
+    frame = frame.assign(**{name: frame[name].mask(holes)})
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_parquet(frame, Path(folder) / "x.parquet", {"source_id": "test"})
+        nullable = {f.name: f.nullable for f in pq.read_schema(path)}
+        back = read_parquet(path)
+    assert nullable[name]
+    assert {n for n, v in nullable.items() if not v} == \
+        {c.name for c in schema.COLUMNS if not c.nullable} - {name}
+    assert back[name].isna().tolist() == holes.tolist()

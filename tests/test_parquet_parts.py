@@ -50,6 +50,8 @@ def assert_same_file(streamed: Path, written: Path) -> None:
     # Any Parquet reader sees the same columns and metadata, not only ours.
     assert pq.read_schema(streamed).metadata[b"migharmony"] == \
         pq.read_schema(written).metadata[b"migharmony"]
+    assert [(f.name, f.nullable) for f in pq.read_schema(streamed)] == \
+        [(f.name, f.nullable) for f in pq.read_schema(written)]  # the same required columns
     pd.testing.assert_frame_equal(pd.read_parquet(streamed), pd.read_parquet(written),
                                   check_categorical=False)
     # No temporary file is left beside them.

