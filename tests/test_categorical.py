@@ -319,6 +319,19 @@ def test_both_arrow_readers_count_rows(tmp_path: Path, monkeypatch: pytest.Monke
                      encoding="utf-8")
     grid = read_grid(noted, categorical=True)
     assert not is_categorical(grid) and texts(grid) == texts(read_grid(noted))
+    # Bytes that are not UTF-8 beyond the 64 kB the encoding is guessed from, in a later
+    # block (Arrow does not check them as it reads): the general reader, as without Arrow.
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(path.read_bytes() + b"Mali,1\n" * 10_000
+                      + "Côte d'Ivoire,7\n".encode("cp1252"))
+    try:
+        plain = texts(read_grid(latin))
+    except ReadError as exc:
+        with pytest.raises(ReadError, match=str(exc).split(":")[-1][:20]):
+            read_grid(latin, categorical=True)
+        return
+    grid = read_grid(latin, categorical=True)
+    assert not is_categorical(grid) and texts(grid) == plain
 
 
 @given(st.lists(st.tuples(st.sampled_from(["one", "two"]), st.integers(0, 4),

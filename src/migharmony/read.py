@@ -425,7 +425,10 @@ def _surely_within(path: Path, max_rows: int) -> bool:
 
 def _arrow_options(delimiter: str, width: int) -> dict[str, Any]:
     """Options of Arrow's CSV reader: every column as dictionary-encoded text, exactly
-    as written (no missing values, no type guessing), quoted line breaks honoured."""
+    as written (no missing values, no type guessing), quoted line breaks honoured.
+
+    The reader does not check that the text is UTF-8 (a tenth of its CPU time at 10M
+    rows): :func:`_utf8_checked` checks each block's distinct texts instead."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -437,7 +440,18 @@ def _arrow_options(delimiter: str, width: int) -> dict[str, Any]:
                                             ignore_empty_lines=False),
         "convert_options": pacsv.ConvertOptions(
             column_types={f"f{i}": text for i in range(width)}, null_values=[],
-            strings_can_be_null=False, quoted_strings_can_be_null=False)}
+            strings_can_be_null=False, quoted_strings_can_be_null=False, check_utf8=False)}
+
+
+def _utf8_checked(table: Any) -> Any:
+    """*table* (dictionary-encoded text read by Arrow), once every distinct text of every
+    block is valid UTF-8; raises ``pyarrow.ArrowInvalid`` otherwise, as Arrow's reader
+    does when it checks every cell (2 ms for the 205,000 distinct texts of a 10M-row
+    table, against 0.2 s of CPU)."""
+    for column in table.columns:  # a table's columns are chunked, a batch's are not
+        for chunk in getattr(column, "chunks", [column]):
+            chunk.dictionary.validate(full=True)
+    return table
 
 
 def _all_text(schema: Any, width: int) -> bool:
@@ -453,7 +467,7 @@ def _arrow_table(path: Path, delimiter: str, width: int) -> Any:
     import pyarrow.csv as pacsv
 
     table = pacsv.read_csv(path, **_arrow_options(delimiter, width))
-    return table if _all_text(table.schema, width) else None
+    return _utf8_checked(table) if _all_text(table.schema, width) else None
 
 
 def _arrow_reader(path: Path, delimiter: str, width: int) -> Any:
@@ -498,6 +512,7 @@ def regular_chunks(path: Path, delimiter: str, width: int, chunk_rows: int,
         for block in reader:
             cut = min(skip, block.num_rows)  # header rows, already read by the caller
             skip, row = skip - cut, row + cut
+            _utf8_checked(block)
             pending.append(block.slice(cut) if cut else block)
             n_pending += block.num_rows - cut
             while n_pending >= chunk_rows:
