@@ -123,9 +123,12 @@ def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, p
     found = index.get_indexer(first.index)
     where[found[found >= 0]] = np.flatnonzero(found >= 0)
 
-    def spread(column: str) -> pd.Series:
-        texts = [None if pd.isna(v) else str(v) for v in first[column].tolist()]
-        return codes_of([*texts, None], where, index)
+    def spread(column: str) -> pd.Series:  # through the few distinct texts, not per problem
+        numbers, texts = pd.factorize(first[column])
+        # The last value, None, for "no problem" (row len(first)) and for a missing text
+        # (factorize's -1, which numpy reads as the last).
+        numbers = np.append(numbers, len(texts))
+        return codes_of([*(str(t) for t in texts), None], numbers[where], index)
 
     return spread("reason"), spread("rule")
 
