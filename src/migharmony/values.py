@@ -212,9 +212,11 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
         # for all slices, a missing cell as "" (the last reading).
         known = memo.get(_BY_CATEGORY)
         if known is None or known[0] is not raw.dtype:
-            texts = [str(c) for c in raw.cat.categories] + [""]
+            categories = raw.cat.categories
+            texts = categories.to_numpy(dtype=object) if pd.api.types.is_string_dtype(
+                categories.dtype) else np.array([str(c) for c in categories], dtype=object)
             known = memo[_BY_CATEGORY] = (raw.dtype, _Readings.of(
-                np.array(texts, dtype=object), memo, settings))
+                np.append(texts, ""), memo, settings))
         codes = category_codes(raw)
         if (codes < 0).any():
             codes = np.where(codes < 0, len(raw.cat.categories), codes)
@@ -250,6 +252,7 @@ class _Readings:
     def of(cls, uniques: Any, memo: dict[Any, Any], settings: Mapping[str, Any]
            ) -> _Readings:
         import numpy as np
+        import pandas as pd
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -277,23 +280,29 @@ class _Readings:
             reading = _shared_reading(flag, one(uniques[i]), settings["flags"] or {})
             if reading is not None:
                 shared[flag] = reading
-        flag_of = letters.tolist()
-        bulk = numbers & np.array([f in shared for f in flag_of], dtype=bool)
-        readings = [shared[f] if b else one(u)
-                    for u, b, f in zip(uniques, bulk, flag_of, strict=True)]
-        values = np.array([np.nan if r.value is None else r.value for r in readings],
-                          dtype=np.float64)
+        bulk = numbers & np.isin(letters, list(shared)) if shared else \
+            np.zeros(len(uniques), dtype=bool)
+        # Each distinct reading gets a number: the shared ones first (one per letters),
+        # then those of the values read one by one, in their order.
+        kinds = list(shared.values())
+        number = {id(reading): i for i, reading in enumerate(kinds)}
+        which = np.empty(len(uniques), dtype=np.intp)
+        values = np.empty(len(uniques), dtype=np.float64)
         if bulk.any():  # separators dropped, then Arrow's conversion of the digits
+            which[bulk] = pd.Index(list(shared)).get_indexer(letters[bulk])
             plain = pa.array(digits[bulk].tolist(), pa.large_string())
             if separators:
                 plain = pc.replace_substring_regex(
                     plain, "|".join(re.escape(sep) for sep in separators), "")
             values[bulk] = plain.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        # The texts of each distinct reading (values with the same letters share one),
-        # taken to the values by reading number.
-        number: dict[int, int] = {}
-        which = np.array([number.setdefault(id(r), len(number)) for r in readings], np.intp)
-        kinds = list({id(r): r for r in readings}.values())
+        alone = np.flatnonzero(~bulk)
+        for i, u in zip(alone.tolist(), uniques[alone].tolist(), strict=True):
+            reading = one(u)
+            if (n := number.get(id(reading))) is None:
+                n = number[id(reading)] = len(kinds)
+                kinds.append(reading)
+            which[i] = n
+            values[i] = np.nan if reading.value is None else reading.value
         texts: dict[str, list[str | None]] = {
             "obs_status": [r.obs_status for r in kinds],
             "conf_status": [r.conf_status for r in kinds],
