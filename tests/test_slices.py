@@ -130,6 +130,84 @@ def test_slices_in_threads_run_concurrently_and_keep_their_order(
     assert refs.is_monotonic_increasing  # observations in the order of the table
 
 
+def test_the_next_slices_start_once_the_first_has_mapped_its_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first slice fills the memo the others share (readings, mappings); they start
+    as soon as it has, not when it ends, and never before."""
+    import threading
+    import time
+
+    source = write(tmp_path / "t.csv", table(40, seed=3))
+    whole = migharmony.harmonize(source, CROSSWALK)
+    events: list[tuple[str, int, float]] = []
+    lock = threading.Lock()
+    map_dimensions, assemble = pipeline._map_dimensions, pipeline._assemble
+    first_row = [-1]  # the first slice's first row, once it has started
+
+    def note(what: str, frame: pd.DataFrame) -> None:
+        with lock:
+            if not events:
+                first_row[0] = int(frame.index[0])
+            events.append((what, int(frame.index[0]), time.perf_counter()))
+
+    def slow_mapping(frame: pd.DataFrame, *args: Any) -> Any:
+        if int(frame.index[0]) == first_row[0]:
+            time.sleep(0.05)  # a slice that started before the memo is filled would show
+        out = map_dimensions(frame, *args)
+        note("mapped", frame)
+        return out
+
+    def slow_assembly(frame: pd.DataFrame, *args: Any) -> Any:
+        if int(frame.index[0]) == first_row[0]:
+            time.sleep(0.1)  # the first slice goes on after it has filled the memo
+        return assemble(frame, *args)
+
+    original = pipeline._to_observations
+
+    def spy(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        note("start", frame)
+        try:
+            return original(frame, *args, **kwargs)
+        finally:
+            note("end", frame)
+
+    monkeypatch.setattr(pipeline, "_map_dimensions", slow_mapping)
+    monkeypatch.setattr(pipeline, "_assemble", slow_assembly)
+    monkeypatch.setattr(pipeline, "_to_observations", spy)
+    monkeypatch.setattr(pipeline, "SLICE_ROWS", 4)
+    monkeypatch.setattr(pipeline, "SLICE_THREADS", 2)
+    sliced = migharmony.harmonize(source, CROSSWALK)
+    pd.testing.assert_frame_equal(sliced.data, whole.data)
+    pd.testing.assert_frame_equal(sliced.rejected, whole.rejected)
+    first = first_row[0]
+    at = {(what, row): t for what, row, t in events}
+    others = [t for what, row, t in events if what == "start" and row != first]
+    assert len(others) > 2  # several slices
+    assert min(others) >= at[("mapped", first)]
+    assert min(others) < at[("end", first)]  # beside the first slice's last steps
+
+
+def test_items_wait_for_the_first_even_when_it_fails() -> None:
+    """A first item that fails before it says the others may start: its error, and no
+    other item started (the helpers are not left waiting)."""
+    import threading
+
+    started: list[int] = []
+
+    def work(item: int) -> int:
+        started.append(item)
+        if item == 0:
+            raise ValueError("first failed")
+        return item
+
+    with pytest.raises(ValueError, match="first failed"):
+        pipeline._in_threads(work, range(6), 3, after_first=threading.Event())
+    assert started == [0]
+    ready = threading.Event()
+    assert pipeline._in_threads(lambda i: ready.set() or i * 2, range(6), 3,
+                                after_first=ready) == [0, 2, 4, 6, 8, 10]
+
+
 @pytest.mark.parametrize("threads", [1, 2, 4])
 def test_the_error_raised_is_that_of_the_first_failing_slice(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threads: int) -> None:

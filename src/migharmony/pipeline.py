@@ -14,6 +14,7 @@ status and no value) or in ``result.rejected`` with its location and a reason.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -409,8 +410,12 @@ class Observations:
 def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], *,
                      unreadable: Mapping[str, str] | None = None,
                      context: Mapping[str, list[str]] | None = None,
-                     memo: dict[str, Any] | None = None) -> Observations:
+                     memo: dict[str, Any] | None = None,
+                     memo_filled: threading.Event | None = None) -> Observations:
     """Cells to canonical observations; every cell kept or rejected with its reasons.
+
+    *memo_filled* is set once the values are read and the labels mapped: what the next
+    slices of the table share through *memo* is then in it.
 
     Each step contributes per-cell tests (:class:`~migharmony.validate.CellCheck`);
     they run as one lazy pandera schema over the source cells, so that every problem
@@ -426,6 +431,8 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
     tags = tag_rows(frame, cw, notes)
     checks += _checks_from(tags.reason, tags.rule, _row_rule_column)
     columns, report, dim_checks = _map_dimensions(frame, cw, context or {}, memo)
+    if memo_filled is not None:
+        memo_filled.set()
     checks += dim_checks
     result = _assemble(frame, cw, parsed, tags, columns)
     del parsed, tags, columns
@@ -493,10 +500,11 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     Every step works cell by cell (or label by label) except area resolution, whose
     context is the whole table: it is computed once and given to every slice. A table
     whose area context depends on the period (dated regex rules) is done in one piece.
-    The first slice runs alone (it reads every category of the values and fills the memo
-    of mappings; for a large file, :func:`_start_warm_up` loads pandera and the area
-    index beside it); the others run in :data:`SLICE_THREADS` threads, their results
-    kept in order.
+    The first slice starts alone (it reads every category of the values and fills the
+    memo of mappings; for a large file, :func:`_start_warm_up` loads pandera and the
+    area index beside it); once it has mapped its labels, the others start in
+    :data:`SLICE_THREADS` threads (the calling thread joins them when the first slice
+    is done), their results kept in order.
     Each slice's observations go to *sink* (if any) as soon as they are made. Cells
     without their references (``_ref``) get them slice by slice, *ref_prefix* first
     (:func:`~migharmony.layout.with_refs`).
@@ -514,14 +522,18 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
         return _to_observations(with_refs(frame, ref_prefix), cw, notes,
                                 unreadable=unreadable)
     memo: dict[str, Any] = {}  # each distinct value read and mapped once for all slices
+    filled = threading.Event()  # set by the first slice once the memo is filled
     placed = Placed(len(frame))  # the number columns and key hashes of the whole table
-    order: list[str] = []  # the columns, as the first slice (run alone) gives them
+    order: list[str] = []  # the columns, as the first slice done gives them (all alike)
+    order_lock = threading.Lock()
 
     def one(start: int) -> Observations:
         part = _to_observations(with_refs(frame.iloc[start:start + rows], ref_prefix), cw,
-                                notes, unreadable=unreadable, context=context, memo=memo)
-        if not order:
-            order.extend(part.data.columns)
+                                notes, unreadable=unreadable, context=context, memo=memo,
+                                memo_filled=filled if start == 0 else None)
+        with order_lock:
+            if not order:
+                order.extend(part.data.columns)
         numbers = {name: part.data[name].array for name in _number_columns(part.data)}
         # Hashed here, in the slices' threads: the whole table's key check is then a sort.
         numbers[_KEY_HASH] = key_hashes(part.data, schema.key(part.data))
@@ -536,7 +548,7 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     starts = range(0, len(frame), rows)
     if sink is not None:  # each part written is moved to its place in the writer's thread
         sink.on_written = lambda number: placed.settle(starts[number])
-    parts = [one(starts[0]), *_in_threads(one, starts[1:], _slice_threads())]
+    parts = _in_threads(one, starts, _slice_threads(), after_first=filled)
     report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
               .drop_duplicates(ignore_index=True) for dim in parts[0].report}
     joined = concat_codes([p.data for p in parts])  # codes and text; numbers are placed
@@ -567,17 +579,21 @@ def _number_columns(data: pd.DataFrame) -> list[str]:
             and not isinstance(data[name].dtype, pd.CategoricalDtype)]
 
 
-def _in_threads(work: Any, items: Sequence[Any], threads: int) -> list[Any]:
+def _in_threads(work: Any, items: Sequence[Any], threads: int,
+                after_first: threading.Event | None = None) -> list[Any]:
     """``[work(item) for item in items]`` on up to *threads* threads, the calling thread
     one of them (one allocator arena fewer than a pool of *threads*: at 3M rows the peak
     was 60 MB lower). Items are taken in order; each call sees the caller's context
     variables (pandera's configuration among them). When calls fail, the error raised is
     that of the first failing item, as without threads; no item is started after it.
+
+    With *after_first*, the first item is done by the calling thread, and the other
+    threads take the next items only once that event is set (by the first item's work,
+    when what the items share is ready) or the first item has ended.
     """
     if threads <= 1 or len(items) <= 1:
         return [work(item) for item in items]
     import contextvars
-    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     results: list[Any] = [None] * len(items)
@@ -585,7 +601,19 @@ def _in_threads(work: Any, items: Sequence[Any], threads: int) -> list[Any]:
     lock = threading.Lock()
     taken = [0]
 
-    def drain() -> None:
+    def first() -> None:
+        try:
+            results[0] = work(items[0])
+        except BaseException as error:  # raised below, in item order
+            with lock:
+                errors[0] = error
+        finally:
+            if after_first is not None:
+                after_first.set()
+
+    def drain(wait: bool = False) -> None:
+        if wait and after_first is not None:
+            after_first.wait()
         while True:
             with lock:
                 i = taken[0]
@@ -600,8 +628,12 @@ def _in_threads(work: Any, items: Sequence[Any], threads: int) -> list[Any]:
 
     helpers = min(threads, len(items)) - 1
     with ThreadPoolExecutor(helpers, thread_name_prefix="migharmony-slice") as pool:
+        if after_first is not None:
+            taken[0] = 1  # the calling thread's, below; the helpers wait for the event
         for _ in range(helpers):
-            pool.submit(contextvars.copy_context().run, drain)
+            pool.submit(contextvars.copy_context().run, drain, True)
+        if after_first is not None:
+            first()
         drain()
     if errors:
         raise errors[min(errors)]
