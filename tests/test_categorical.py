@@ -392,3 +392,30 @@ def test_kept_rows_is_the_boolean_filter(numbers: list[int | None], codes: list[
         assert type(out) is type(expected) and out.dtype == expected.dtype
         assert [None if pd.isna(v) else v for v in out] == \
             [None if pd.isna(v) else v for v in expected]
+
+
+EDGES = [0, 1, 65_535, 65_536, 131_071, 131_072, 196_607, 196_608, 3 * 65_536 + 4]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(33, 300), st.lists(st.tuples(
+    st.one_of(st.sampled_from(EDGES), st.integers(0, 3 * 65_536 + 4)),
+    st.integers(-1, 299)), max_size=12),
+       st.sampled_from(["int8", "int16", "int32"]))
+def test_codes_in_use_counts_across_its_chunks(n_categories: int,
+                                               placed: list[tuple[int, int]],
+                                               width: str) -> None:
+    """Many categories are counted a chunk of codes at a time: a code anywhere in a
+    long column (first chunk, last, across a boundary) is found, and nothing else."""
+    import numpy as np
+
+    from migharmony._frames import codes_in_use
+
+    if width == "int8":
+        n_categories = min(n_categories, 127)
+    codes = np.full(3 * 65_536 + 5, -1, dtype=width)
+    for at, code in placed:
+        codes[at] = code if code < n_categories else -1
+    expected = np.zeros(n_categories, dtype=bool)
+    expected[codes[codes >= 0]] = True
+    assert codes_in_use(codes, n_categories).tolist() == expected.tolist()

@@ -67,7 +67,7 @@ def constant_codes(value: str | None, index: pd.Index) -> pd.Series:
     codes = np.full(len(index), -1, dtype=np.int8) if value is None else \
         np.zeros(len(index), dtype=np.int8)
     return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats),
-                                               validate=False), index=index)
+                                               validate=False), index=index, copy=False)
 
 
 def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Series:
@@ -81,7 +81,7 @@ def codes_of(values: Sequence[str | None], take: Any, index: pd.Index) -> pd.Ser
     import pandas as pd
 
     lookup, categories = code_lookup(values)
-    return pd.Series(taken(lookup, categories, take, len(index)), index=index)
+    return pd.Series(taken(lookup, categories, take, len(index)), index=index, copy=False)
 
 
 def code_lookup(values: Sequence[str | None]) -> tuple[Any, pd.Index]:
@@ -187,7 +187,7 @@ def _in_use(series: pd.Series) -> tuple[Any, Any, list[str], int | None]:
 def codes_in_use(codes: Any, n_categories: int) -> Any:
     """For each of *n_categories* category codes, whether *codes* (a categorical
     column's codes, -1 for missing) holds it: a few categories by one comparison each,
-    more by counting a million codes at a time (no whole-column copy of the codes).
+    more by counting 65,536 codes at a time (no whole-column copy of the codes).
 
     >>> import numpy as np
     >>> codes_in_use(np.array([2, -1, 2], dtype=np.int8), 3).tolist()
@@ -198,9 +198,9 @@ def codes_in_use(codes: Any, n_categories: int) -> Any:
     if n_categories <= 32:
         return np.array([(codes == k).any() for k in range(n_categories)], dtype=bool)
     counts = np.zeros(n_categories + 1, dtype=np.int64)
-    step = 1 << 20
+    step = 1 << 16  # the codes counted as numpy's index type 512 kB at a time: memory reused
     for start in range(0, len(codes), step):
-        counts += np.bincount(codes[start:start + step].astype(np.intp) + 1,
+        counts += np.bincount(np.add(codes[start:start + step], 1, dtype=np.intp),
                               minlength=len(counts))
     return counts[1:] > 0
 

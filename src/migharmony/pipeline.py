@@ -808,7 +808,9 @@ def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
     else:
         age_codes, labels = distinct(age)  # a missing age reads as ""
     ages = vocab.age_intervals(pd.Series([u or "_U" for u in labels], dtype=object))
-    at = np.asarray(age_codes).astype(np.intp)  # numpy's index type: cast once, not 4 times
+    # Indexed by the codes as they are (int8 for a few ages): numpy casts them a buffer
+    # at a time, where a cast to its index type first made 8 MB of fresh memory a slice.
+    at = np.asarray(age_codes)
     return tuple(pd.arrays.IntegerArray(  # type: ignore[return-value]
         ages[bound].to_numpy(dtype=np.int64, na_value=0)[at],
         ages[bound].isna().to_numpy()[at]) for bound in ("age_low", "age_high"))

@@ -114,10 +114,11 @@ def tag_rows(cells: pd.DataFrame, crosswalk: Crosswalk, notes: dict[str, str]) -
     frame = pd.DataFrame({c: final(c) for c in SETTABLE}, index=cells.index, copy=False)
     return RowTags(
         settings=frame,
-        unit_mult=pd.Series(final("_unit_mult", "Int64"), index=cells.index),
-        caveats=pd.Series(final("_caveats"), index=cells.index),
-        reason=pd.Series(final("_reason"), index=cells.index),
-        rule=pd.Series(final("_rule"), index=cells.index),
+        # Fresh arrays: no copy (the Series constructor copies an array by default).
+        unit_mult=pd.Series(final("_unit_mult", "Int64"), index=cells.index, copy=False),
+        caveats=pd.Series(final("_caveats"), index=cells.index, copy=False),
+        reason=pd.Series(final("_reason"), index=cells.index, copy=False),
+        rule=pd.Series(final("_rule"), index=cells.index, copy=False),
         notes=notes, notes_used=used)
 
 
