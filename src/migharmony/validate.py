@@ -111,24 +111,29 @@ def first_problem(problems: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, p
     import numpy as np
     import pandas as pd
 
-    from ._frames import codes_of
+    from ._frames import code_lookup, constant_codes, taken
     from .schema import as_category
 
     first = problems[~problems.index.duplicated(keep="first")]
+    if first.empty:  # no cell has a problem
+        return constant_codes(None, index), constant_codes(None, index)
     if not index.is_unique:
         return (as_category(first["reason"].reindex(index)),
                 as_category(first["rule"].reindex(index)))
     # Each cell's row among the (few) first problems; the last row stands for "none".
-    where = np.full(len(index), len(first), dtype=np.int64)
+    where = np.full(len(index), len(first), dtype=np.int32 if len(first) < 2**31 - 1
+                    else np.int64)
     found = index.get_indexer(first.index)
     where[found[found >= 0]] = np.flatnonzero(found >= 0)
 
     def spread(column: str) -> pd.Series:  # through the few distinct texts, not per problem
         numbers, texts = pd.factorize(first[column])
-        # The last value, None, for "no problem" (row len(first)) and for a missing text
-        # (factorize's -1, which numpy reads as the last).
-        numbers = np.append(numbers, len(texts))
-        return codes_of([*(str(t) for t in texts), None], numbers[where], index)
+        lookup, categories = code_lookup([*(str(t) for t in texts), None])
+        # Each first problem's code; the last, None's, for "no problem" (row len(first))
+        # and for a missing text (factorize's -1, which numpy reads as the last).
+        per_problem = lookup[np.append(numbers, len(texts))]
+        return pd.Series(taken(per_problem, categories, where, len(index)), index=index,
+                         copy=False)
 
     return spread("reason"), spread("rule")
 
