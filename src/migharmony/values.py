@@ -213,8 +213,9 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
         known = memo.get(_BY_CATEGORY)
         if known is None or known[0] is not raw.dtype:
             categories = raw.cat.categories
+            # Texts as they are (an object Index is looked into: its values must be str).
             texts = categories.to_numpy(dtype=object) if pd.api.types.is_string_dtype(
-                categories.dtype) else np.array([str(c) for c in categories], dtype=object)
+                categories) else np.array([str(c) for c in categories], dtype=object)
             known = memo[_BY_CATEGORY] = (raw.dtype, _Readings.of(
                 np.append(texts, ""), memo, settings))
         codes = category_codes(raw)
