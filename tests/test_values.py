@@ -144,3 +144,20 @@ def test_vectorised_parse_equals_one_by_one_everywhere(values: list[object], dec
             (one.obs_status, one.flags, ";".join(one.caveats))
         assert (row["rule"] if pd.notna(row["rule"]) else "") == one.rule
         assert (row["problem"] if pd.notna(row["problem"]) else None) == one.problem
+
+
+@pytest.mark.parametrize("categories", [
+    pd.Index(["12", "3 p", ".."]),  # Arrow text, as the categorical reader gives
+    pd.Index(["12", "3 p", ".."], dtype=object),  # text in an object Index
+    pd.Index([12, 3.5, True], dtype=object),  # not text: each read as str() writes it
+])
+def test_categories_are_read_as_the_texts_of_their_cells(categories: pd.Index) -> None:
+    """A categorical column is read category by category: each cell as the same cell
+    written as text would be."""
+    codes = [0, 2, 1, -1, 0]
+    column = pd.Series(pd.Categorical.from_codes(codes, categories=categories))
+    as_text = pd.Series(["" if c < 0 else str(categories[c]) for c in codes], dtype=object)
+    got = parse(column, symbols=SYMBOLS, flags=FLAGS)
+    want = parse(as_text, symbols=SYMBOLS, flags=FLAGS)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True),
+                                  check_categorical=False)
