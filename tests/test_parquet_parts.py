@@ -240,3 +240,38 @@ def test_the_command_line_writes_parquet_while_harmonizing(
     volatile = ("harmonized_at", "seconds")
     assert {k: v for k, v in written.attrs["migharmony"].items() if k not in volatile} == \
         {k: v for k, v in expected.metadata.items() if k not in volatile}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 300), st.booleans()),
+                min_size=1, max_size=5))
+def test_the_writer_s_casts_are_arrow_s(parts: list[tuple[int, int, bool]]) -> None:
+    """The writer widens each part's codes into arrays it keeps from part to part: each
+    cast is Arrow's own (types, values, missing codes), whatever the parts' sizes and
+    code widths, and a required column with a missing value is refused as Arrow does."""
+    import numpy as np
+    import pyarrow as pa
+
+    from migharmony.emit import _WideCodes
+
+    wide = _WideCodes()
+    schema = pa.schema([pa.field("sex", pa.dictionary(pa.int32(), pa.large_string()),
+                                 nullable=False),
+                        pa.field("obs_value", pa.float64())])
+    for rows, n_categories, hole in parts:
+        rng = np.random.default_rng(rows * 7 + n_categories)
+        width = pa.int8() if n_categories < 127 else pa.int16()
+        codes = pa.array(rng.integers(0, n_categories, rows), width)
+        table = pa.table({
+            "sex": pa.DictionaryArray.from_arrays(
+                codes, pa.array([f"c{i}" for i in range(n_categories)], pa.large_string())),
+            "obs_value": pa.array(rng.random(rows))})
+        assert wide.cast(table, schema).equals(table.cast(schema))
+        if hole and rows:
+            holed = table.set_column(0, "sex", pa.DictionaryArray.from_arrays(
+                pa.array([None, *codes.to_pylist()[1:]], width),
+                table["sex"].chunk(0).dictionary))
+            with pytest.raises(ValueError):
+                holed.cast(schema)  # Arrow refuses it
+            with pytest.raises(ValueError):
+                wide.cast(holed, schema)
