@@ -601,12 +601,16 @@ def _in_threads(work: Any, items: Sequence[Any], threads: int,
     lock = threading.Lock()
     taken = [0]
 
-    def first() -> None:
+    def run(i: int) -> None:
         try:
-            results[0] = work(items[0])
+            results[i] = work(items[i])
         except BaseException as error:  # raised below, in item order
             with lock:
-                errors[0] = error
+                errors[i] = error
+
+    def first() -> None:
+        try:
+            run(0)
         finally:
             if after_first is not None:
                 after_first.set()
@@ -620,11 +624,7 @@ def _in_threads(work: Any, items: Sequence[Any], threads: int,
                 if i >= len(items) or errors:
                     return
                 taken[0] += 1
-            try:
-                results[i] = work(items[i])
-            except BaseException as error:  # raised below, in item order
-                with lock:
-                    errors[i] = error
+            run(i)
 
     helpers = min(threads, len(items)) - 1
     with ThreadPoolExecutor(helpers, thread_name_prefix="migharmony-slice") as pool:
