@@ -333,6 +333,32 @@ def test_both_arrow_readers_count_rows(tmp_path: Path, monkeypatch: pytest.Monke
     assert_read_as_the_general_reader_reads(latin)
 
 
+@pytest.mark.parametrize("note", ["revised\nin 2021", "revised in 2021"])
+def test_quoted_line_breaks_across_arrow_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                note: str) -> None:
+    """Arrow's threaded read, in blocks far smaller than the file, gives every cell as
+    written, whether the quoted fields hold line breaks (found first, then read with
+    care) or not (blocks cut at any line break)."""
+    import pyarrow.csv as pacsv
+
+    monkeypatch.setattr(read, "ARROW_BLOCK_BYTES", 64)
+    careful: list[bool] = []
+    arrow_read = pacsv.read_csv
+
+    def spied(*args: object, **kwargs: pacsv.ParseOptions) -> object:
+        careful.append(kwargs["parse_options"].newlines_in_values)
+        return arrow_read(*args, **kwargs)
+
+    monkeypatch.setattr(pacsv, "read_csv", spied)
+    table = [["Area", "Value", "Note"]] + [
+        ["Congo, Rep.", f"{i:,}", note if i % 7 == 3 else ""] for i in range(995, 1060)]
+    path = write(tmp_path / "t.csv", table)
+    grid = read_grid(path, categorical=True)
+    assert is_categorical(grid)  # Arrow's read, not the general reader's
+    assert texts(grid) == [list(column) for column in zip(*table, strict=True)]
+    assert careful == ["\n" in note]
+
+
 @given(st.lists(st.tuples(st.sampled_from(["one", "two"]), st.integers(0, 4),
                           st.booleans()), min_size=1, max_size=5))
 def test_concat_codes_joins_parts_as_concat(parts: list[tuple[str, int, bool]]) -> None:
