@@ -444,3 +444,42 @@ def test_codes_in_use_counts_across_its_chunks(n_categories: int,
     expected = np.zeros(n_categories, dtype=bool)
     expected[codes[codes >= 0]] = True
     assert codes_in_use(codes, n_categories).tolist() == expected.tolist()
+
+
+CODE = st.one_of(st.none(), st.sampled_from(["", "M", "F", "_T", "Côte", "1990", "a;b"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(columns=st.lists(st.tuples(st.sampled_from(["category", "one", "arrow", "float"]),
+                                  st.integers(1, 3)), min_size=1, max_size=5),
+       rows=st.lists(st.tuples(CODE, CODE, st.floats(allow_nan=True, width=32)),
+                     min_size=0, max_size=12))
+def test_key_hashes_are_pandas_hashes(columns: list[tuple[str, int]],
+                                      rows: list[tuple[str | None, str | None, float]]) -> None:
+    """Whatever the columns (categories with or without missing values, of one code or
+    none, unused; Arrow text in several chunks, with or without missing; numbers), the
+    hashes are ``hash_pandas_object``'s, row by row."""
+    import numpy as np
+    import pyarrow as pa
+
+    from migharmony._frames import key_hashes
+
+    frame = pd.DataFrame(index=range(len(rows)))
+    for i, (kind, chunks) in enumerate(columns):
+        texts = [row[i % 2] for row in rows]
+        if kind == "category":
+            used = {t for t in texts if t is not None}
+            column = pd.Categorical(texts, categories=sorted({"Z", *used}))  # "Z" unused
+        elif kind == "one":  # one code on every row (a definition of the source)
+            column = pd.Categorical(["COB"] * len(rows))
+        elif kind == "arrow":
+            cut = [len(texts) * k // chunks for k in range(chunks + 1)]
+            column = pd.array(pa.chunked_array(
+                [pa.array(texts[a:b], pa.large_string()) for a, b in itertools.pairwise(cut)],
+                pa.large_string()), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        else:
+            column = np.array([row[2] for row in rows])
+        frame[f"c{i}"] = column
+    names = list(frame.columns)
+    expected = pd.util.hash_pandas_object(frame[names], index=False).to_numpy()
+    assert np.array_equal(key_hashes(frame, names), expected)

@@ -293,9 +293,45 @@ def key_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> Any:
     >>> key_hashes(one, ["sex"])[1] == key_hashes(two, ["sex"])[0]
     np.True_
     """
+    import numpy as np
+
+    # pandas' combination (``combine_hash_arrays``, CPython's tuple hash) of each column's
+    # hashes, in place: one fresh array for the result, where pandas made three, and a
+    # scalar for a column of one code, where it took the code's hash to every row.
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    for i, name in enumerate(columns):
+        out ^= _column_hashes(frame[name])
+        out *= mult
+        mult += np.uint64(82520 + 2 * (len(columns) - i))
+    out += np.uint64(97531)
+    return out
+
+
+def _column_hashes(series: pd.Series) -> Any:
+    """``pd.util.hash_pandas_object(series, index=False)``'s values: for categories and
+    Arrow text, the hashes of the distinct texts (``pd.util.hash_array``) taken by code
+    (a missing value hashes as the largest 64-bit number, as pandas has it); one number
+    for a column of one code and no missing value."""
+    import numpy as np
     import pandas as pd
 
-    return pd.util.hash_pandas_object(frame[list(columns)], index=False).to_numpy()
+    values = series.array
+    if isinstance(values, pd.Categorical):
+        codes = np.asarray(values.codes)
+        hashed = pd.util.hash_array(np.asarray(values.categories), categorize=False)
+        if len(hashed) == 1 and len(codes) and codes.min() == 0:
+            return hashed[0]
+        return np.append(hashed, np.iinfo(np.uint64).max)[codes]
+    arrow = values.__arrow_array__() if isinstance(values, pd.arrays.ArrowStringArray) else None
+    if arrow is not None and not arrow.null_count:
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(arrow).combine_chunks()
+        texts = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        return pd.util.hash_array(texts, categorize=False)[
+            np.asarray(encoded.indices.to_numpy(zero_copy_only=False))]
+    return pd.util.hash_pandas_object(series, index=False).to_numpy()
 
 
 def any_repeated(keys: Any) -> bool:
