@@ -77,6 +77,14 @@ def assert_same(source: Path, crosswalk: Any, out: Path, batch_rows: int,
     assert summary.n_rejected == len(whole.rejected) == len(rejected)
     pd.testing.assert_frame_equal(_sorted(data), _sorted(whole.data))
     pd.testing.assert_frame_equal(_sorted(rejected), _sorted(whole.rejected))
+    # What each label became: the same in the dataset's metadata as in the whole table's.
+    assert _outcomes(data.attrs["migharmony"]["mapping"]) == \
+        _outcomes(whole.metadata["mapping"]) == _outcomes(summary.metadata["mapping"])
+
+
+def _outcomes(mapping: dict[str, list[dict[str, str]]]) -> dict[str, list[tuple[str, ...]]]:
+    return {dim: sorted(tuple(sorted(row.items())) for row in rows)  # type: ignore[misc]
+            for dim, rows in mapping.items()}
 
 
 @pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
@@ -94,10 +102,18 @@ def test_tiny_batches_give_the_rows_of_harmonize(tmp_path: Path, threads: int) -
     whole = migharmony.harmonize(source, CROSSWALK)
     assert len(whole.rejected) and len(whole.data)  # the test covers both outcomes
     assert set(whole.rejected["rule"]) >= {"excluded-row", "unmapped-sex", "value-not-number"}
+    sexes = {row["label"]: row for row in whole.metadata["mapping"]["sex"]}
+    assert sexes["Femmes"] == {"label": "Femmes", "code": "F", "how": "map"}
+    assert sexes["Autre"]["code"] == "" and sexes["Autre"]["how"] == "unmapped"
+    assert "add it under dimensions.sex.map" in sexes["Autre"]["reason"]
+    assert whole.mapping().query("label == 'XX'")["how"].tolist() == ["unmapped"]
     parts = sorted((tmp_path / "out" / "data").glob("part-*.parquet"))
     assert len(parts) == 12  # ceil(80 / 7)
     meta = migharmony.emit.read_parquet(parts[0]).attrs["migharmony"]
     assert meta["source_id"] == "test-batches" and meta["batch"]["number"] == 0
+    # Each part says what its own labels became: some of the whole table's outcomes.
+    assert meta["mapping"]["sex"] and all(row in whole.metadata["mapping"]["sex"]
+                                          for row in meta["mapping"]["sex"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -289,7 +305,7 @@ def test_with_threads_a_batch_is_harmonized_while_the_one_before_is_written(
     names: set[str] = set()
     second_started = threading.Event()
     overlapped: list[bool] = []
-    harmonize_one, write_one = batches.harmonize_batch, batches._Writer.write
+    harmonize_one, write_one = batches._harmonized, batches._Writer.write
 
     def harmonizing(cells: Any, *args: Any, **kwargs: Any) -> Any:
         names.add(threading.current_thread().name)
@@ -302,7 +318,7 @@ def test_with_threads_a_batch_is_harmonized_while_the_one_before_is_written(
             overlapped.append(second_started.wait(timeout=10))
         write_one(self, number, *args)
 
-    monkeypatch.setattr(batches, "harmonize_batch", harmonizing)
+    monkeypatch.setattr(batches, "_harmonized", harmonizing)
     monkeypatch.setattr(batches._Writer, "write", writing)
     source = write_table(tmp_path / "table.csv", 40)
     assert_same(source, CROSSWALK, tmp_path / "out", batch_rows=10)
@@ -318,7 +334,7 @@ def test_an_error_in_a_batch_stops_the_batches_after_it(
     from migharmony import batches, pipeline
 
     monkeypatch.setattr(pipeline, "SLICE_THREADS", threads)
-    harmonize_one = batches.harmonize_batch
+    harmonize_one = batches._harmonized
     started: list[int] = []
 
     def failing(cells: Any, *args: Any, **kwargs: Any) -> Any:
@@ -328,7 +344,7 @@ def test_an_error_in_a_batch_stops_the_batches_after_it(
             raise MigharmonyError("batch 1 failed")
         return harmonize_one(cells, *args, **kwargs)
 
-    monkeypatch.setattr(batches, "harmonize_batch", failing)
+    monkeypatch.setattr(batches, "_harmonized", failing)
     source = write_table(tmp_path / "table.csv", 60)
     with pytest.raises(MigharmonyError, match="batch 1 failed"):
         migharmony.harmonize_batches(source, CROSSWALK, tmp_path / "out", batch_rows=10)

@@ -80,11 +80,15 @@ def test_sdmx_csv_is_read_back_by_an_sdmx_library(result, tmp_path: Path) -> Non
     assert sum(values) == pytest.approx(result.data["obs_value"].sum())
 
 
-def test_excel_has_data_rejected_caveats_and_metadata(result, tmp_path: Path) -> None:
+def test_excel_has_data_rejected_caveats_metadata_and_mapping(result, tmp_path: Path) -> None:
     path = result.to_excel(tmp_path / "out.xlsx")
-    sheets = pd.read_excel(path, sheet_name=None)
-    assert set(sheets) == {"data", "rejected", "caveats", "metadata"}
+    sheets = pd.read_excel(path, sheet_name=None, keep_default_na=False, dtype=str)
+    assert set(sheets) == {"data", "rejected", "caveats", "metadata", "mapping"}
     assert len(sheets["data"]) == len(result.data)
+    # the mapping as a table of its own, not flattened into the metadata sheet
+    assert sheets["mapping"].to_dict("records") == result.mapping().to_dict("records")
+    assert len(sheets["mapping"]) and not sheets["metadata"]["key"].str.startswith(
+        "mapping").any()
     # the rejected '=1+1' is written as text, never as a formula
     assert sheets["rejected"]["source_value"].tolist() == ["'=1+1"]
 

@@ -173,7 +173,7 @@ def test_xlsx_export_has_no_formula_cell(tmp_path) -> None:
                     seen += 1
                     assert _is_safe(cell.value), (ws.title, cell.coordinate, cell.value)
     assert seen > 50
-    assert set(book.sheetnames) == {"data", "rejected", "caveats", "metadata"}
+    assert set(book.sheetnames) == {"data", "rejected", "caveats", "metadata", "mapping"}
 
 
 @settings(max_examples=40, deadline=None)

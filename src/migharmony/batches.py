@@ -86,6 +86,15 @@ def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None
     name another one settles ("Congo" beside "Democratic Republic of the Congo") is
     read as in the whole table (see :func:`harmonize_batches`).
     """
+    data, rejected, _ = _harmonized(cells, cw, notes, on_collision=on_collision,
+                                    context=context)
+    return data, rejected
+
+
+def _harmonized(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None = None, *,
+                on_collision: str = "raise", context: Mapping[str, list[str]] | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """:func:`harmonize_batch`'s frames, and the batch's mapping report per dimension."""
     import pandas as pd
 
     from .pipeline import _collisions, _rejected_frame, _to_observations
@@ -98,8 +107,8 @@ def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None
     rejected_frame = pd.concat(rejected, ignore_index=True)
     out = _collisions(data, rejected_frame, cw, on_collision)
     if isinstance(out, tuple):
-        return out
-    return out, rejected_frame
+        return (*out, observations.report)
+    return out, rejected_frame, observations.report
 
 
 def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, Any] | Crosswalk,
@@ -158,9 +167,10 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
     # gathered (one more pass over the table) and the batches are harmonized again.
     context: dict[str, list[str]] | None = None
     while True:
-        summary = _write_batches(path, cw, batch_rows, out, notes, on_collision, context,
+        written = _write_batches(path, cw, batch_rows, out, notes, on_collision, context,
                                  source, started)
-        if summary is not None:
+        if written is not None:
+            summary, mapping = written
             break
         context = _table_context(path, cw, batch_rows)
     if not summary.n_batches:
@@ -168,7 +178,7 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
     summary.seconds = time.perf_counter() - started
     summary.metadata = build_metadata(cw, source, None, notes=notes, corrections=[],
                                       n_data=summary.n_data, n_rejected=summary.n_rejected,
-                                      seconds=summary.seconds, mapping={})
+                                      seconds=summary.seconds, mapping=mapping)
     summary.metadata["batches"] = {"count": summary.n_batches, "batch_rows": batch_rows}
     (out / "metadata.json").write_text(metadata_json(summary.metadata), encoding="utf-8")
     return summary
@@ -187,9 +197,11 @@ def _holds_parts(output_dir: str | Path) -> Path | None:
 def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
                    notes: dict[str, str], on_collision: str,
                    context: dict[str, list[str]] | None, source: Any,
-                   started: float) -> BatchSummary | None:
-    """Harmonize and write every batch; None (the parts written removed) when a batch
-    needs the area names of the whole table and *context* is not given yet.
+                   started: float
+                   ) -> tuple[BatchSummary, dict[str, pd.DataFrame]] | None:
+    """Harmonize and write every batch: the summary and the batches' mapping report as
+    one; None (the parts written removed) when a batch needs the area names of the whole
+    table and *context* is not given yet.
 
     With more than one thread (``pipeline.SLICE_THREADS``), a batch is harmonized in a
     worker thread while this one writes the batch before it and reads the one after:
@@ -200,6 +212,7 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
     import functools
     from concurrent.futures import ThreadPoolExecutor
 
+    from .mapping import joined_reports
     from .pipeline import _slice_threads
 
     writer = _Writer(cw, out, notes, source, started, batch_rows, on_collision,
@@ -215,7 +228,7 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
                     for part in [*writer.summary.data_files, *writer.summary.rejected_files]:
                         part.unlink()
                     return None
-                job = functools.partial(harmonize_batch, cells, cw, notes,
+                job = functools.partial(_harmonized, cells, cw, notes,
                                         on_collision=on_collision, context=context)
                 pending.append((number, grid, pool.submit(contextvars.copy_context().run, job)
                                 if ahead else _done(job)))
@@ -228,7 +241,7 @@ def _write_batches(path: Path, cw: Crosswalk, batch_rows: int, out: Path,
             for future in (p[2] for p in pending):  # nothing more is started
                 future.cancel()
             raise
-    return writer.summary
+    return writer.summary, joined_reports(writer.reports)
 
 
 def _done(job: Callable[[], Any]) -> Future[Any]:
@@ -256,17 +269,19 @@ class _Writer:
     on_collision: str
     summary: BatchSummary
     seen: _KeyIndex = field(default_factory=lambda: _KeyIndex())  # noqa: PLW0108 - below
+    reports: list[dict[str, pd.DataFrame]] = field(default_factory=list)  # mapping, by batch
 
     def write(self, number: int, grid: Any, harmonized: Future[Any]) -> None:
         from .emit import write_parquet
         from .result import build_metadata
 
-        data, rejected = harmonized.result()
+        data, rejected, mapping = harmonized.result()
         data, rejected = self.seen.check(data, rejected, self.cw, self.on_collision,
                                          self.summary.data_files)
         metadata = build_metadata(self.cw, self.source, grid, notes=self.notes,
                                   corrections=[], n_data=len(data), n_rejected=len(rejected),
-                                  seconds=time.perf_counter() - self.started, mapping={})
+                                  seconds=time.perf_counter() - self.started, mapping=mapping)
+        self.reports.append(mapping)
         metadata["batch"] = {"number": number, "batch_rows": self.batch_rows}
         name = f"part-{number:05d}.parquet"
         summary = self.summary

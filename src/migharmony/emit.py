@@ -555,10 +555,11 @@ def write_sdmx_csv(frame: pd.DataFrame, path: str | Path, metadata: Mapping[str,
 
 
 def write_excel(result: HarmonizedResult, path: str | Path) -> Path:
-    """A workbook for people who live in spreadsheets: data, rejected, caveats, metadata."""
+    """A workbook for people who live in spreadsheets: data, rejected, caveats, metadata
+    and mapping (what each source label became: :meth:`HarmonizedResult.mapping`)."""
     import pandas as pd
 
-    rows = _flatten(result.metadata)
+    rows = _flatten({k: v for k, v in result.metadata.items() if k != "mapping"})
     meta = pd.DataFrame(rows, columns=["key", "value"])
     with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         data = result.data.copy()
@@ -567,6 +568,7 @@ def write_excel(result: HarmonizedResult, path: str | Path) -> Path:
         neutralise(result.rejected).to_excel(writer, sheet_name="rejected", index=False)
         neutralise(result.caveats()).to_excel(writer, sheet_name="caveats", index=False)
         neutralise(meta).to_excel(writer, sheet_name="metadata", index=False)
+        neutralise(result.mapping()).to_excel(writer, sheet_name="mapping", index=False)
     return Path(path)
 
 

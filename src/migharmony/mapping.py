@@ -129,6 +129,24 @@ def map_dimension(dim: str, labels: pd.Series, crosswalk: Crosswalk,
     return _spread(done, [p[0] for p in pairs], codes_idx, labels.index)
 
 
+def joined_reports(reports: Sequence[Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The mapping reports of the parts of one table (slices, batches) as one: per
+    dimension, each label's outcome once, in the order the parts first gave it.
+
+    >>> import pandas as pd
+    >>> one = {"sex": pd.DataFrame({"label": ["Men"], "code": ["M"]})}
+    >>> two = {"sex": pd.DataFrame({"label": ["Women", "Men"], "code": ["F", "M"]})}
+    >>> joined_reports([one, two])["sex"]["label"].tolist()
+    ['Men', 'Women']
+    """
+    import pandas as pd
+
+    if not reports:
+        return {}
+    return {dim: pd.concat([r[dim] for r in reports], ignore_index=True)
+            .drop_duplicates(ignore_index=True) for dim in reports[0]}
+
+
 def _area_context(cells: pd.DataFrame, crosswalk: Crosswalk) -> dict[str, list[str]] | None:
     """Per dimension resolved as area names, the labels of *cells* read so, to give as
     *context* to :func:`map_dimension` over a part of the same table. None when one of

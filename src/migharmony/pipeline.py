@@ -514,7 +514,7 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     from . import schema
     from ._frames import Placed, concat_codes, key_hashes
     from .layout import with_refs
-    from .mapping import _area_context
+    from .mapping import _area_context, joined_reports
 
     rows = _slice_rows(len(frame))
     context = _area_context(frame, cw) if rows < len(frame) else None
@@ -549,8 +549,7 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     if sink is not None:  # each part written is moved to its place in the writer's thread
         sink.on_written = lambda number: placed.settle(starts[number])
     parts = _in_threads(one, starts, _slice_threads(), after_first=filled)
-    report = {dim: pd.concat([p.report[dim] for p in parts], ignore_index=True)
-              .drop_duplicates(ignore_index=True) for dim in parts[0].report}
+    report = joined_reports([p.report for p in parts])
     joined = concat_codes([p.data for p in parts])  # codes and text; numbers are placed
     if sink is not None:
         sink.flush()  # the parts written refer to the placed numbers, which move now

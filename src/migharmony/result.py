@@ -26,7 +26,11 @@ __all__ = ["HarmonizedResult", "build_metadata"]
 def build_metadata(cw: Crosswalk, source: Any, grid: Any, *, notes: Mapping[str, str],
                    corrections: list[dict[str, Any]], n_data: int, n_rejected: int,
                    seconds: float, mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """The dataset metadata carried by a result, its frame and every file written."""
+    """The dataset metadata carried by a result, its frame and every file written.
+
+    *mapping* is the mapping report of each dimension (a frame of its distinct source
+    labels: ``label``, ``code``, ``how`` and, for a label set aside, ``reason``): it is
+    kept as ``metadata["mapping"]``, the crosswalk as it read this table."""
     from . import __version__, vocab
 
     definitions = dict(cw.definitions)
@@ -53,7 +57,27 @@ def build_metadata(cw: Crosswalk, source: Any, grid: Any, *, notes: Mapping[str,
         "harmonized_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "counts": {"data": n_data, "rejected": n_rejected, "cells": n_data + n_rejected},
+        "mapping": {dim: _mapping_rows(report) for dim, report in mapping.items()},
     }
+
+
+def _mapping_rows(report: pd.DataFrame) -> list[dict[str, str]]:
+    """Each distinct label of a dimension and what it became: label, code and how, with
+    the reason when it was set aside (no code)."""
+    import pandas as pd
+
+    def text(value: Any) -> str:
+        return "" if pd.isna(value) else str(value)
+
+    rows = []
+    for label, code, how, reason in zip(report["label"], report["code"], report["how"],
+                                        report["reason"], strict=True):
+        row = {"label": str(label), "code": text(code),
+               "how": text(how) or ("" if text(code) else "unmapped")}
+        if not pd.isna(reason):
+            row["reason"] = str(reason)
+        rows.append(row)
+    return rows
 
 
 @dataclass
@@ -119,6 +143,30 @@ class HarmonizedResult:
                                              if vocab.is_code("caveat", base) else ""),
                          "rows": int(count)})
         return pd.DataFrame(rows, columns=["caveat", "title", "message", "rows"])
+
+    def mapping(self) -> pd.DataFrame:
+        """What each distinct source label of each dimension became, and how: the
+        crosswalk as it read this table (``metadata["mapping"]``). ``how`` is ``map``
+        (the crosswalk's table), ``regex``, ``age``, ``code`` (already a vocabulary
+        code), ``as-is``, ``areas:...`` (area resolution), ``excluded`` or
+        ``unmapped``; a label set aside has no code and a ``reason``.
+
+        >>> from migharmony._doc_examples import west_africa
+        >>> west_africa().mapping()[["dimension", "label", "code", "how"]]
+          dimension    label code          how
+        0       sex    Total   _T          map
+        1       sex      Men    M          map
+        2       sex    Women    F          map
+        3  ref_area  Senegal  SEN  areas:exact
+        4  ref_area     Mali  MLI  areas:exact
+        5  ref_area  Nigeria  NGA  areas:exact
+        """
+        import pandas as pd
+
+        rows = [{"dimension": dim, "reason": "", **row}
+                for dim, labels in self.metadata.get("mapping", {}).items() for row in labels]
+        return pd.DataFrame(rows, columns=["dimension", "label", "code", "how", "reason"],
+                            dtype="str")
 
     def explain(self, caveats: str) -> list[str]:
         """The texts behind one row's ``caveats`` value, one line per caveat.
@@ -223,14 +271,14 @@ class HarmonizedResult:
         return write_sdmx_csv(self.data, path, self.metadata, dataflow=dataflow)
 
     def to_excel(self, path: str | Path) -> Path:
-        """A workbook with sheets data, rejected, caveats and metadata.
+        """A workbook with sheets data, rejected, caveats, metadata and mapping.
 
         >>> import tempfile, pathlib
         >>> from migharmony._doc_examples import west_africa
         >>> path = west_africa().to_excel(pathlib.Path(tempfile.mkdtemp()) / "stock.xlsx")
         >>> import openpyxl
         >>> openpyxl.load_workbook(path).sheetnames
-        ['data', 'rejected', 'caveats', 'metadata']
+        ['data', 'rejected', 'caveats', 'metadata', 'mapping']
         """
         from .emit import write_excel
 
