@@ -341,6 +341,43 @@ def test_placed_columns_equal_the_parts_joined(parts: list[list[int | None]], rn
     assert np.signbit(joined["z"]).tolist() == np.signbit(signed(flat)).tolist()
 
 
+@given(st.lists(st.lists(st.tuples(st.integers(-1, 3), st.booleans()), max_size=6),
+                min_size=1, max_size=6),
+       st.lists(st.tuples(st.sampled_from([0, 0, 15, 65]), st.booleans()), min_size=5,
+                max_size=5),
+       st.randoms(use_true_random=False))
+def test_taken_columns_equal_the_rows_kept_joined(parts: list[list[tuple[int, bool]]],
+                                                 lookup: list[tuple[int, bool]],
+                                                 rng: Any) -> None:
+    """Age bounds made in place (Placed.taken: slices of 6 source rows, codes -1 to 3,
+    -1 taking the last of the lookup), then some rows rejected and the kept ones put:
+    the parts joined are the kept rows' bounds, zeros and missing included, whatever
+    the taken rows left behind the kept ones, in any order of puts and settles."""
+    import numpy as np
+
+    from migharmony._frames import Placed, kept_rows
+
+    values = np.array([v for v, _ in lookup])
+    missing = np.array([m for _, m in lookup])
+    placed = Placed(capacity=6 * len(parts))
+    work = []
+    for i, part in enumerate(parts):
+        codes = np.array([c for c, _ in part], dtype=np.int8)
+        keep = np.array([k for _, k in part], dtype=bool)
+        bounds = placed.taken(6 * i, "age_low", values, missing, codes)
+        kept = bounds if keep.all() else kept_rows(bounds, keep, int(keep.sum()))
+        work.append((6 * i, {"age_low": kept}))
+    rng.shuffle(work)
+    for start, columns in work:
+        placed.put(start, columns)
+    for i in range(rng.randint(0, len(parts))):
+        placed.settle(6 * i)
+    expected = [None if missing[c] else int(values[c])
+                for part in parts for c, k in part if k]
+    assert placed.joined()["age_low"].tolist() == [pd.NA if x is None else x
+                                                   for x in expected]
+
+
 @given(st.lists(st.tuples(st.integers(1, 2_000_000), st.integers(0, 800)), max_size=40),
        st.sampled_from(["", "Table 1!", "Données!"]))
 def test_cell_refs_are_the_column_letter_and_row_number(cells: list[tuple[int, int]],

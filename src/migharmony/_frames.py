@@ -463,6 +463,14 @@ def _any_bit(values: Any) -> bool:
         else True
 
 
+def _write(whole: Any, start: int, values: Any) -> None:
+    """*values* written into *whole* at *start*, unless they are its rows already."""
+    into = whole[start:start + len(values)]
+    if not (len(values) and values.__array_interface__["data"][0]
+            == into.__array_interface__["data"][0] and values.strides == into.strides):
+        into[:] = values
+
+
 class Placed:
     """Number columns of the parts of a table, each written at its part's place in one
     array for the whole table (by the threads that make the parts), instead of joined
@@ -489,6 +497,7 @@ class Placed:
         self._lengths: dict[int, int] = {}  # part's first row: its number of rows
         self._zero: set[tuple[int, str, int]] = set()  # (part, name, 0 values / 1 mask) unwritten
         self._settled: dict[int, int] = {}  # part's first row: where its rows are now
+        self._taken: set[tuple[int, str]] = set()  # (part, name) written by taken()
         self._lock = threading.Lock()
 
     def put(self, start: int, columns: Mapping[str, Any]) -> None:
@@ -520,19 +529,54 @@ class Placed:
                 whole, whole_mask = self._arrays[name]
             length = len(values)
             zero = set()
-            if _any_bit(values):
-                whole[start:start + length] = values
+            # Rows made by taken() are no untouched zeros, even where they are zero now.
+            touched = (start, name) in self._taken
+            if touched or _any_bit(values):
+                _write(whole, start, values)
             else:
                 zero.add((start, name, 0))
             if whole_mask is not None:
-                if mask.any():
-                    whole_mask[start:start + length] = mask
+                if touched or mask.any():
+                    _write(whole_mask, start, mask)
                 else:
                     zero.add((start, name, 1))
             with self._lock:
                 self._zero |= zero
         with self._lock:
             self._lengths[start] = length
+
+    def taken(self, start: int, name: str, values: Any, missing: Any, codes: Any) -> Any:
+        """``IntegerArray(values[codes], missing[codes])`` (a code of -1 takes the last
+        of *values* and *missing*), made straight in the whole column *name* at *start*:
+        no array of its own first, copied by :meth:`put` after. :meth:`put` is then given
+        the part's rows of that column (those kept, or these very views), as for any
+        other column. Rows of one value of zero bits are left untouched.
+
+        >>> import numpy as np
+        >>> placed = Placed(capacity=4)
+        >>> low = placed.taken(0, "age_low", np.array([0, 15, 0]),
+        ...                    np.array([False, False, True]), np.array([1, -1, 0], np.int8))
+        >>> low.tolist()
+        [15, <NA>, 0]
+        """
+        import numpy as np
+        import pandas as pd
+
+        with self._lock:
+            if name not in self._arrays:
+                self._arrays[name] = (np.zeros(self.capacity, values.dtype),
+                                      np.zeros(self.capacity, bool))
+            whole, whole_mask = self._arrays[name]
+            self._taken.add((start, name))
+        end = start + len(codes)
+        lowest, highest = (int(codes.min()), int(codes.max())) if len(codes) else (0, 0)
+        for lookup, into in ((values, whole[start:end]), (missing, whole_mask[start:end])):
+            if lowest == highest:  # one code: one value, zero bits left untouched
+                if lookup[lowest] != 0:
+                    into[:] = lookup[lowest]
+            else:
+                np.take(lookup, codes, out=into, mode="wrap")  # no buffer (mode "raise" has one)
+        return pd.arrays.IntegerArray(whole[start:end], whole_mask[start:end])
 
     def part(self, start: int) -> dict[str, Any]:
         """The columns of the part put at *start*, as views of the whole arrays (valid

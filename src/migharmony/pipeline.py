@@ -35,6 +35,7 @@ from .errors import ValidationError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ._frames import Placed
     from .emit import ParquetParts
     from .result import HarmonizedResult
 
@@ -411,11 +412,13 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
                      unreadable: Mapping[str, str] | None = None,
                      context: Mapping[str, list[str]] | None = None,
                      memo: dict[str, Any] | None = None,
-                     memo_filled: threading.Event | None = None) -> Observations:
+                     memo_filled: threading.Event | None = None,
+                     placed: tuple[Placed, int] | None = None) -> Observations:
     """Cells to canonical observations; every cell kept or rejected with its reasons.
 
     *memo_filled* is set once the values are read and the labels mapped: what the next
-    slices of the table share through *memo* is then in it.
+    slices of the table share through *memo* is then in it. With *placed* (the whole
+    table's number columns and this slice's first row), the age bounds are made in them.
 
     Each step contributes per-cell tests (:class:`~migharmony.validate.CellCheck`);
     they run as one lazy pandera schema over the source cells, so that every problem
@@ -434,7 +437,7 @@ def _to_observations(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str], 
     if memo_filled is not None:
         memo_filled.set()
     checks += dim_checks
-    result = _assemble(frame, cw, parsed, tags, columns)
+    result = _assemble(frame, cw, parsed, tags, columns, placed)
     del parsed, tags, columns
     if cw.section("attributes"):
         checks += _apply_attributes(result, frame, cw)
@@ -530,7 +533,8 @@ def _in_slices(frame: pd.DataFrame, cw: Crosswalk, notes: dict[str, str],
     def one(start: int) -> Observations:
         part = _to_observations(with_refs(frame.iloc[start:start + rows], ref_prefix), cw,
                                 notes, unreadable=unreadable, context=context, memo=memo,
-                                memo_filled=filled if start == 0 else None)
+                                memo_filled=filled if start == 0 else None,
+                                placed=(placed, start))
         with order_lock:
             if not order:
                 order.extend(part.data.columns)
@@ -724,7 +728,8 @@ def _map_dimensions(frame: pd.DataFrame, cw: Crosswalk,
 
 
 def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: Any,
-              columns: dict[str, pd.Series]) -> pd.DataFrame:
+              columns: dict[str, pd.Series],
+              placed: tuple[Placed, int] | None = None) -> pd.DataFrame:
     """The canonical columns of every cell (rejected ones included, filtered later).
 
     The frame is made once from its columns' arrays: setting them one by one on a
@@ -786,15 +791,16 @@ def _assemble(frame: pd.DataFrame, cw: Crosswalk, parsed: pd.DataFrame, tags: An
         if spec.name not in out and spec.name not in ("age_low", "age_high"):
             out[spec.name] = pd.Series(spec.default if spec.default is not None else pd.NA,
                                        index=index)
-    out["age_low"], out["age_high"] = _age_bounds(out["age"])
+    out["age_low"], out["age_high"] = _age_bounds(out["age"], placed)
     arrays = {name: column.array if isinstance(column, pd.Series) else column
               for name, column in out.items()}
     return pd.DataFrame(arrays, index=index, copy=False)  # canonical dtypes: _canonical_check
 
 
-def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
+def _age_bounds(age: pd.Series, placed: tuple[Placed, int] | None = None) -> tuple[Any, Any]:
     """``age_low`` and ``age_high`` of each row: the intervals of the distinct age codes,
-    taken back to the rows (a missing age has none)."""
+    taken back to the rows (a missing age has none); with *placed*, made straight in the
+    whole table's columns (:meth:`~migharmony._frames.Placed.taken`)."""
     import numpy as np
     import pandas as pd
 
@@ -810,9 +816,14 @@ def _age_bounds(age: pd.Series) -> tuple[Any, Any]:
     # Indexed by the codes as they are (int8 for a few ages): numpy casts them a buffer
     # at a time, where a cast to its index type first made 8 MB of fresh memory a slice.
     at = np.asarray(age_codes)
-    return tuple(pd.arrays.IntegerArray(  # type: ignore[return-value]
-        ages[bound].to_numpy(dtype=np.int64, na_value=0)[at],
-        ages[bound].isna().to_numpy()[at]) for bound in ("age_low", "age_high"))
+    lookups = [(bound, ages[bound].to_numpy(dtype=np.int64, na_value=0),
+                ages[bound].isna().to_numpy()) for bound in ("age_low", "age_high")]
+    if placed is not None:
+        whole, start = placed
+        return tuple(whole.taken(start, bound, values, missing, at)
+                     for bound, values, missing in lookups)
+    return tuple(pd.arrays.IntegerArray(values[at], missing[at])  # type: ignore[return-value]
+                 for _, values, missing in lookups)
 
 
 def _vocabulary_checks(result: pd.DataFrame) -> list[Any]:
