@@ -107,6 +107,7 @@ def test_tiny_batches_give_the_rows_of_harmonize(tmp_path: Path, threads: int) -
     assert sexes["Autre"]["code"] == "" and sexes["Autre"]["how"] == "unmapped"
     assert "add it under dimensions.sex.map" in sexes["Autre"]["reason"]
     assert whole.mapping().query("label == 'XX'")["how"].tolist() == ["unmapped"]
+    assert "labels   : 8 read (as-is 2, map 6), 2 unmapped" in whole.summary()  # XX, Autre
     parts = sorted((tmp_path / "out" / "data").glob("part-*.parquet"))
     assert len(parts) == 12  # ceil(80 / 7)
     meta = migharmony.emit.read_parquet(parts[0]).attrs["migharmony"]

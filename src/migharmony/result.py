@@ -197,6 +197,7 @@ class HarmonizedResult:
           source   : migharmony documentation, licence CC0
           measure  : STOCK, basis COB, residence rule _U, MODEL, reference date MIDYEAR
           rows     : 9 observations, 0 rejected cells (see .rejected)
+          labels   : 6 read (map 3, areas:exact 3), 0 unmapped (see .mapping())
         """
         md = self.metadata
         src = md.get("source", {})
@@ -213,6 +214,16 @@ class HarmonizedResult:
             f"  rows     : {counts.get('data', 0):,} observations, "
             f"{counts.get('rejected', 0):,} rejected cells (see .rejected)",
         ]
+        mapping = self.mapping()
+        if len(mapping):
+            hows = mapping[mapping["code"] != ""]["how"].value_counts(sort=False)
+            aside = mapping[mapping["code"] == ""]["how"].value_counts()
+            lines.append(f"  labels   : {int(hows.sum()):,} read ("
+                         + ", ".join(f"{how} {n:,}" for how, n in hows.items()) + "), "
+                         + ", ".join(f"{aside.get(how, 0):,} {how}" for how in
+                                     ("unmapped", *(["excluded"] if "excluded" in aside
+                                                    else [])))
+                         + " (see .mapping())")
         cav = self.caveats()
         if len(cav):
             lines.append("  caveats  : " + ", ".join(
