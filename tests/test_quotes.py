@@ -122,3 +122,25 @@ def test_a_delimiter_that_cannot_be_told_from_quotes_gets_true(tmp_path: Path) -
     assert not line_breaks_in_quotes(path, ";")
     assert line_breaks_in_quotes(path, '"')
     assert line_breaks_in_quotes(path, ";;")
+    assert line_breaks_in_quotes(path, "€") and line_breaks_in_quotes(path, "§")  # bytes
+
+
+@pytest.mark.parametrize("delimiter", ["€", "§"])
+def test_a_delimiter_of_several_bytes_is_refused_or_read_never_crashes(
+        tmp_path: Path, delimiter: str) -> None:
+    """A delimiter that is not one byte in UTF-8: the general reader's answer (here its
+    error), never a crash of the quick path."""
+    from migharmony.errors import ReadError
+    from migharmony.read import read_grid
+
+    path = tmp_path / "t.csv"
+    path.write_text(f"a{delimiter}b\n1{delimiter}2\n", encoding="utf-8")
+    try:
+        plain = read_grid(path, delimiter=delimiter)
+    except ReadError as exc:
+        with pytest.raises(ReadError, match="separator"):
+            read_grid(path, delimiter=delimiter, categorical=True)
+        assert "separator" in str(exc)
+        return
+    assert read_grid(path, delimiter=delimiter, categorical=True).cells.astype(str).equals(
+        plain.cells.astype(str))

@@ -54,8 +54,8 @@ def line_breaks_in_quotes(path: str | Path, delimiter: str, *,
     """
     import numpy as np
 
-    if len(delimiter) != 1 or delimiter in "\"\r\n":
-        return True
+    if len(delimiter) != 1 or not delimiter.isascii() or delimiter in "\"\r\n":
+        return True  # the bytes next to a quote are known only for a one-byte delimiter
     ends_field = np.zeros(256, dtype=bool)  # the bytes that may sit next to a field's quote
     ends_field[[ord(delimiter), _LF, _CR, _QUOTE]] = True
     path = Path(path)
