@@ -483,3 +483,16 @@ def test_key_hashes_are_pandas_hashes(columns: list[tuple[str, int]],
     names = list(frame.columns)
     expected = pd.util.hash_pandas_object(frame[names], index=False).to_numpy()
     assert np.array_equal(key_hashes(frame, names), expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(n_categories=st.integers(0, 300), data=st.data())
+def test_decode_gives_each_code_as_text(n_categories: int, data: st.DataObject) -> None:
+    """A categorical column of codes as ``str``, whatever the width of its codes (8 or 16
+    bits), with missing values as missing."""
+    categories = [f"c{i}" for i in range(n_categories)]
+    values = data.draw(st.lists(st.one_of(st.none(), st.sampled_from(categories))
+                                if categories else st.none(), max_size=20))
+    decoded = schema.decode(pd.Series(pd.Categorical(values, categories=categories)))
+    assert str(decoded.dtype) == "str"
+    assert [None if pd.isna(v) else v for v in decoded] == values

@@ -170,7 +170,6 @@ def decode(series: pd.Series) -> pd.Series:
     >>> decode(pd.Series(pd.Categorical(["M", None, "F"]))).tolist()
     ['M', nan, 'F']
     """
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -178,9 +177,12 @@ def decode(series: pd.Series) -> pd.Series:
 
     if not isinstance(series.dtype, pd.CategoricalDtype):
         return series
-    codes = category_codes(series).astype(np.int32)
+    # The codes as they are (8 or 16 bits for a few categories): Arrow takes by any
+    # integer, where a cast to 32 bits made 4 MB of fresh memory per million rows.
+    codes = category_codes(series)
+    missing = codes < 0 if len(codes) and codes.min() < 0 else None
     cats = pa.array([str(c) for c in series.cat.categories], pa.large_string())
-    texts = cats.take(pa.array(codes, mask=codes < 0))
+    texts = cats.take(pa.array(codes, mask=missing))
     return pd.Series(pd.array(texts, dtype=dtype(BY_NAME["time_period"])), index=series.index,
                      name=series.name)
 
