@@ -125,6 +125,7 @@ def _attacked_result(tmp_path: Path):
     result.rejected["context"] = "=EVIL()"
     result.metadata["title"] = "=TITLE()"
     result.metadata["source"]["producer"] = "@producer"
+    result.metadata["mapping"]["sex"][0]["label"] = "=EVIL()"  # a source label, as read
     return result
 
 
