@@ -83,7 +83,7 @@ def assert_same(source: Path, crosswalk: Any, out: Path, batch_rows: int,
 
 
 def _outcomes(mapping: dict[str, list[dict[str, str]]]) -> dict[str, list[tuple[str, ...]]]:
-    return {dim: sorted(tuple(sorted(row.items())) for row in rows)  # type: ignore[misc]
+    return {dim: sorted(tuple(sorted(row.items())) for row in rows)
             for dim, rows in mapping.items()}
 
 

@@ -9,6 +9,7 @@ import csv
 import io
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -345,7 +346,7 @@ def test_quoted_line_breaks_across_arrow_blocks(tmp_path: Path, monkeypatch: pyt
     careful: list[bool] = []
     arrow_read = pacsv.read_csv
 
-    def spied(*args: object, **kwargs: pacsv.ParseOptions) -> object:
+    def spied(*args: Any, **kwargs: Any) -> Any:
         careful.append(kwargs["parse_options"].newlines_in_values)
         return arrow_read(*args, **kwargs)
 

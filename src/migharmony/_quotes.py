@@ -70,9 +70,7 @@ def line_breaks_in_quotes(path: str | Path, delimiter: str, *,
         for start in range(0, size, chunk_bytes):
             n = min(chunk_bytes, size - start)
             handle.seek(start - 1 if start else 0)
-            view = memoryview(buffer)
-            got = handle.readinto(view[0 if start else 1:n + 2])
-            del view
+            got = handle.readinto(memoryview(buffer)[0 if start else 1:n + 2])
             if not start:
                 buffer[0] = _LF
                 got += 1
