@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._memory import lean_memory
 from .crosswalk import Crosswalk, load
 from .errors import (
     CrosswalkError,
@@ -111,6 +112,7 @@ def _harmonized(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None = N
     return out, rejected_frame, observations.report
 
 
+@lean_memory()
 def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, Any] | Crosswalk,
                       output_dir: str | Path, *, batch_rows: int = 1_000_000,
                       on_collision: str = "raise") -> BatchSummary:

@@ -29,6 +29,7 @@ from ._frames import (
     repeated,
     row_keys,
 )
+from ._memory import lean_memory
 from .crosswalk import Crosswalk, load
 from .errors import ValidationError
 
@@ -44,6 +45,7 @@ __all__ = ["harmonize"]
 REJECTED_COLUMNS = ("source_id", "source_ref", "source_value", "rule", "reason", "context")
 
 
+@lean_memory()
 def harmonize(source: str | Path | pd.DataFrame, crosswalk: str | Path | Mapping[str, Any]
               | Crosswalk, *, on_collision: str = "raise",
               parquet: str | Path | None = None) -> HarmonizedResult:
