@@ -128,3 +128,23 @@ def test_harmonize_runs_inside_and_puts_back(entry: Any, monkeypatch: pytest.Mon
         entry()
     assert seen == [(False, INSIDE_POOL)]
     assert (hint(), pool()) == (True, "mimalloc")
+
+
+def test_importing_changes_nothing() -> None:
+    """Only a call changes the settings: importing migharmony and its pipeline leaves the
+    hint and the pool as the process had them (a fresh interpreter)."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, pyarrow as pa\n"
+            "from numpy._core.multiarray import _set_madvise_hugepage as switch\n"
+            "def now():\n"
+            "    hint = switch(True); switch(hint)\n"
+            "    return [hint, pa.default_memory_pool().backend_name]\n"
+            "before = now()\n"
+            "import migharmony, migharmony.pipeline, migharmony.batches\n"
+            "print(json.dumps([before, now()]))\n")
+    before, after = json.loads(subprocess.run([sys.executable, "-c", code], check=True,
+                                              capture_output=True, text=True).stdout)
+    assert after == before

@@ -123,7 +123,9 @@ def harmonize_batches(source: str | Path, crosswalk: str | Path | Mapping[str, A
     a time. Files written: ``data/part-00000.parquet``... and
     ``rejected/part-00000.parquet``..., each carrying the metadata (with the batch's
     number and counts), and ``metadata.json`` with the totals.
-    :func:`read_dataset` reads them back as one frame.
+    :func:`read_dataset` reads them back as one frame. Memory is asked for as in
+    :func:`~migharmony.harmonize` (numpy's huge-page hint off, jemalloc for Arrow, while
+    it runs).
 
     >>> import tempfile
     >>> from pathlib import Path
