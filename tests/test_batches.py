@@ -185,8 +185,34 @@ def test_the_batch_step_is_a_pure_function(tmp_path: Path) -> None:
     first = harmonize_batch(cells, cw)
     second = harmonize_batch(cells, cw)
     pd.testing.assert_frame_equal(cells.frame, before)  # its input is left alone
-    pd.testing.assert_frame_equal(first[0], second[0])
-    pd.testing.assert_frame_equal(first[1], second[1])
+    for one, other in zip(first, second, strict=True):  # data, rejected, mapping
+        pd.testing.assert_frame_equal(one, other)
+
+
+def test_a_batch_says_what_its_labels_became(tmp_path: Path) -> None:
+    """A batch's mapping has the rows of harmonize's; batches' mappings joined by keeping
+    each (dimension, label) once are the whole table's."""
+    import dataclasses
+
+    from migharmony.crosswalk import load
+    from migharmony.layout import cells_from_grid
+    from migharmony.read import read_grid
+
+    source = write_table(tmp_path / "table.csv", 60)
+    cw = load(CROSSWALK)
+    cells = cells_from_grid(read_grid(source), cw)
+    whole = migharmony.harmonize(source, CROSSWALK)
+    data, rejected, mapping = harmonize_batch(cells, cw)
+    pd.testing.assert_frame_equal(mapping, whole.mapping())
+    assert set(mapping["how"]) >= {"map", "unmapped"}  # both outcomes are covered
+    parts = [harmonize_batch(dataclasses.replace(cells, frame=cells.frame.iloc[i:i + 7],
+                                                 excluded=cells.excluded.iloc[:0]), cw)
+             for i in range(0, len(cells.frame), 7)]
+    joined = pd.concat([part.mapping for part in parts]).drop_duplicates(["dimension", "label"])
+    assert sorted(map(tuple, joined.to_numpy().tolist())) == \
+        sorted(map(tuple, whole.mapping().to_numpy().tolist()))
+    assert sum(len(part.data) for part in parts) == len(data)
+    assert sum(len(part.rejected) for part in parts) + len(cells.excluded) == len(rejected)
 
 
 def test_whole_table_features_are_refused(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._memory import lean_memory
 from .crosswalk import Crosswalk, load
@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .layout import Cells
 
-__all__ = ["BatchSummary", "harmonize_batch", "harmonize_batches", "read_dataset"]
+__all__ = ["BatchResult", "BatchSummary", "harmonize_batch", "harmonize_batches", "read_dataset"]
 
 #: Crosswalk features that need the whole table at once.
 _WHOLE_TABLE = {
@@ -75,21 +75,63 @@ class BatchSummary:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+class BatchResult(NamedTuple):
+    """What :func:`harmonize_batch` gives for one batch: its observations, its cells set
+    aside (with a reason each), and what each distinct label of each dimension became
+    in it (the rows of :meth:`HarmonizedResult.mapping
+    <migharmony.result.HarmonizedResult.mapping>`: dimension, label, code, how, reason).
+    """
+
+    data: pd.DataFrame
+    rejected: pd.DataFrame
+    mapping: pd.DataFrame
+
+
 def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None = None, *,
                     on_collision: str = "raise",
-                    context: Mapping[str, list[str]] | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Harmonize the cells of one batch: (observations, rejected cells).
+                    context: Mapping[str, list[str]] | None = None) -> BatchResult:
+    r"""Harmonize the cells of one batch: its observations, rejected cells and mapping.
 
     A pure function of its arguments, the in-memory pipeline's steps after the read:
     values, row tags, mapping, schema checks and key collisions within the batch.
     *context* gives, per area dimension, the area names of the whole table, so that a
     name another one settles ("Congo" beside "Democratic Republic of the Congo") is
-    read as in the whole table (see :func:`harmonize_batches`).
+    read as in the whole table (see :func:`harmonize_batches`). The mappings of several
+    batches join into the table's by keeping each (dimension, label) once.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from migharmony.crosswalk import load
+    >>> from migharmony.layout import cells_from_grid
+    >>> from migharmony.read import read_grid
+    >>> batch = Path(tempfile.mkdtemp()) / "batch.csv"
+    >>> _ = batch.write_text("country,Total\nSenegal,274929\nAtlantis,12\n", encoding="utf-8")
+    >>> crosswalk = load({
+    ...     "migharmony": "crosswalk/1", "id": "example", "title": "Example",
+    ...     "source": {"producer": "Example office", "licence": "CC0"},
+    ...     "definitions": {"measure": "STOCK", "migr_basis": "COB"},
+    ...     "read": {"header_rows": [1]},
+    ...     "columns": {"country": "country"}, "values": {"columns": ["Total"]},
+    ...     "dimensions": {"ref_area": {"from": "country", "areas": {"scheme": "name"}},
+    ...                    "time_period": {"value": "2020"}}})
+    >>> data, rejected, mapping = harmonize_batch(cells_from_grid(read_grid(batch),
+    ...                                                           crosswalk), crosswalk)
+    >>> data[["ref_area", "obs_value", "source_ref"]]
+      ref_area  obs_value source_ref
+    0      SEN   274929.0         B2
+    >>> rejected[["source_ref", "rule"]]
+      source_ref               rule
+    0         B3  unmapped-ref_area
+    >>> mapping[["dimension", "label", "code", "how"]]
+      dimension     label code          how
+    0  ref_area   Senegal  SEN  areas:exact
+    1  ref_area  Atlantis          unmapped
     """
-    data, rejected, _ = _harmonized(cells, cw, notes, on_collision=on_collision,
-                                    context=context)
-    return data, rejected
+    from .result import mapping_frame, mapping_metadata
+
+    data, rejected, report = _harmonized(cells, cw, notes, on_collision=on_collision,
+                                         context=context)
+    return BatchResult(data, rejected, mapping_frame(mapping_metadata(report)))
 
 
 def _harmonized(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None = None, *,

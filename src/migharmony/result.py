@@ -57,7 +57,7 @@ def build_metadata(cw: Crosswalk, source: Any, grid: Any, *, notes: Mapping[str,
         "harmonized_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "counts": {"data": n_data, "rejected": n_rejected, "cells": n_data + n_rejected},
-        "mapping": {dim: _mapping_rows(report) for dim, report in mapping.items()},
+        "mapping": mapping_metadata(mapping),
     }
 
 
@@ -78,6 +78,22 @@ def _mapping_rows(report: pd.DataFrame) -> list[dict[str, str]]:
             row["reason"] = str(reason)
         rows.append(row)
     return rows
+
+
+def mapping_frame(mapping: Mapping[str, list[dict[str, str]]]) -> pd.DataFrame:
+    """``metadata["mapping"]`` as one frame: dimension, label, code, how, reason."""
+    import pandas as pd
+
+    rows = [{"dimension": dim, "reason": "", **row}
+            for dim, labels in mapping.items() for row in labels]
+    return pd.DataFrame(rows, columns=["dimension", "label", "code", "how", "reason"],
+                        dtype="str")
+
+
+def mapping_metadata(report: Mapping[str, pd.DataFrame]) -> dict[str, list[dict[str, str]]]:
+    """A mapping report (per dimension, a frame of labels and outcomes) as
+    ``metadata["mapping"]`` gives it."""
+    return {dim: _mapping_rows(frame) for dim, frame in report.items()}
 
 
 @dataclass
@@ -161,12 +177,7 @@ class HarmonizedResult:
         4  ref_area     Mali  MLI  areas:exact
         5  ref_area  Nigeria  NGA  areas:exact
         """
-        import pandas as pd
-
-        rows = [{"dimension": dim, "reason": "", **row}
-                for dim, labels in self.metadata.get("mapping", {}).items() for row in labels]
-        return pd.DataFrame(rows, columns=["dimension", "label", "code", "how", "reason"],
-                            dtype="str")
+        return mapping_frame(self.metadata.get("mapping", {}))
 
     def explain(self, caveats: str) -> list[str]:
         """The texts behind one row's ``caveats`` value, one line per caveat.
