@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy._core.multiarray import _set_madvise_hugepage as switch
 
-from migharmony import batches, pipeline
+from migharmony import _memory, batches, pipeline
 from migharmony._memory import lean_memory
 
 try:
@@ -59,6 +59,18 @@ def test_changed_inside_and_put_back_as_it_was(hint_before: bool) -> None:
 def test_put_back_when_the_block_fails() -> None:
     with pytest.raises(RuntimeError), lean_memory():
         raise RuntimeError("the harmonize call failed")
+    assert (hint(), pool()) == (True, "mimalloc")
+
+
+def test_a_change_that_fails_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A setting that cannot be changed stays as it was; the other is still changed and
+    put back."""
+    def failing() -> None:
+        raise RuntimeError("no pool")
+
+    monkeypatch.setattr(_memory, "_jemalloc", failing)
+    with lean_memory():
+        assert (hint(), pool()) == (False, "mimalloc")
     assert (hint(), pool()) == (True, "mimalloc")
 
 
