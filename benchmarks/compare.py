@@ -58,11 +58,13 @@ def main() -> None:
     parser.add_argument("others", nargs="+", type=Path, help="other checkouts to compare")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--kind", choices=["long", "unhcr"], default="long")
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    source = input_path("long", args.rows, "csv")
-    crosswalk = crosswalk_path("long", "csv")
+    source = input_path(args.kind, args.rows, args.format)
+    crosswalk = crosswalk_path(args.kind, args.format)
     checkouts = {"this": ROOT, **{str(p): p.resolve() for p in args.others}}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in checkouts}
     floors: list[float] = []
