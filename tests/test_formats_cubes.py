@@ -7,11 +7,14 @@ as a mapping, and checks the values, flags and locations against what it wrote.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 import migharmony
 from migharmony.crosswalk import load as load_crosswalk
@@ -187,6 +190,62 @@ def test_parquet_long_table(tmp_path: Path) -> None:
     assert data.loc["FRA", "obs_status"] == "E"
     assert data.loc["GRC", "obs_status"] == "O"
     assert data.loc["FRA", "source_ref"] == "row 3"
+
+
+TEXT_VALUES = [None, "", ":", "12", " 1 234 ", "56 p", "7e", "abc", "nan", "3 c", "1.5"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.tuples(st.sampled_from(["DE", "EL", "FR", "XX", "", None]),
+                               st.sampled_from(["2020", "2021", None]),
+                               st.sampled_from(TEXT_VALUES),
+                               st.sampled_from(["", "p", None])), min_size=1, max_size=30),
+       with_flags=st.booleans())
+@example(rows=[("DE", "2020", None, "p")], with_flags=True)  # a flag on a missing text
+def test_parquet_texts_read_by_category_read_as_plain_texts(
+        rows: list[tuple[Any, ...]], with_flags: bool) -> None:
+    """Text columns of a Parquet table are read as categoricals (each distinct text
+    once); what harmonize gives is what it gives for the same table read as plain
+    texts, missing texts included."""
+    from unittest import mock
+
+    import pyarrow.parquet as pq
+
+    geo, time, value, flag = zip(*rows, strict=True)
+    frame = pd.DataFrame({"geo": geo, "time": time, "value": value, "flag": flag},
+                         dtype="str")
+    read = {"format": "parquet", "value_column": "value"}
+    if with_flags:
+        read["status_column"] = "flag"
+    else:
+        frame = frame.drop(columns="flag")
+    cw = crosswalk("parquet", read=read, symbols={"": {"obs_status": "M"},
+                                                  ":": {"obs_status": "O"}})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "table.parquet"
+        frame.to_parquet(path)
+        by_category = migharmony.harmonize(path, cw, on_collision="reject")
+        plain_read = pq.read_table
+
+        def read_plain(source: Any, **options: Any) -> Any:
+            options.pop("read_dictionary", None)
+            return plain_read(source, **options)
+
+        with mock.patch.object(pq, "read_table", read_plain):
+            plain = migharmony.harmonize(path, cw, on_collision="reject")
+    pd.testing.assert_frame_equal(by_category.data, plain.data)
+    pd.testing.assert_frame_equal(by_category.rejected, plain.rejected)
+
+
+def test_parquet_text_columns_are_read_as_categoricals(tmp_path: Path) -> None:
+    path = tmp_path / "table.parquet"
+    pd.DataFrame({"geo": ["DE", "EL", None], "time": ["2020"] * 3,
+                  "value": ["12", None, ":"]}, dtype="str").to_parquet(path)
+    cells = cells_from_file(path, load_crosswalk(crosswalk(
+        "parquet", read={"format": "parquet", "value_column": "value"}))).frame
+    assert isinstance(cells["_raw"].dtype, pd.CategoricalDtype)
+    assert isinstance(cells["geo_code"].dtype, pd.CategoricalDtype)
+    assert cells["_raw"].isna().tolist() == [False, True, False]
 
 
 def test_parquet_without_value_column_says_which_key(tmp_path: Path) -> None:

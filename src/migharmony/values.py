@@ -228,6 +228,8 @@ def parse(raw: pd.Series, *, symbols: Mapping[str, Mapping[str, Any]] | None = N
         uniques = found.to_numpy(dtype=object)
     else:
         values = raw.to_numpy(dtype=object)
+        if isinstance(raw.dtype, pd.CategoricalDtype) and raw.hasnans:
+            values[raw.isna().to_numpy()] = None  # a missing text is an empty cell, not nan
         if extra_flags is not None:
             extra = extra_flags.fillna("").astype("str").str.strip().to_numpy(dtype=object)
             has = extra != ""
