@@ -248,6 +248,24 @@ def test_parquet_text_columns_are_read_as_categoricals(tmp_path: Path) -> None:
     assert cells["_raw"].isna().tolist() == [False, True, False]
 
 
+def test_parquet_above_max_rows_is_refused_before_a_row_is_read(tmp_path: Path) -> None:
+    from unittest import mock
+
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "table.parquet"
+    pd.DataFrame({"geo": ["DE", "EL", "FR"], "time": ["2020"] * 3,
+                  "value": ["1", "2", "3"]}).to_parquet(path)
+    cw = load_crosswalk(crosswalk("parquet", read={"format": "parquet", "value_column": "value",
+                                                   "max_rows": 2}))
+    with mock.patch.object(pq, "read_table", side_effect=AssertionError("rows were read")), \
+            pytest.raises(ReadError, match=r"3 rows, above the limit of 2; set read\.max_rows"):
+        cells_from_file(path, cw)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(ReadError, match="not a readable Parquet file"):
+        cells_from_file(tmp_path / "broken.parquet", cw)
+
+
 def test_parquet_without_value_column_says_which_key(tmp_path: Path) -> None:
     path = tmp_path / "data.parquet"
     pd.DataFrame({"geo": ["DE"], "time": ["2020"], "persons": [1.0]}).to_parquet(path)

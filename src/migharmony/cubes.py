@@ -480,20 +480,26 @@ def _parquet(path: Path, read: Mapping[str, Any]) -> pd.DataFrame:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         raise ReadError(f"{path}: reading Parquet needs pyarrow") from None
+    def unreadable(exc: Exception) -> ReadError:  # pyarrow raises ArrowInvalid, OSError...
+        return ReadError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})")
+
     try:
-        # Text columns come as categoricals: each distinct label or value is kept, and
-        # later read, once (a 3M-row table took 530 MB as plain texts, 190 MB so).
-        schema = pq.read_schema(path)
-        texts = [field.name for field in schema
-                 if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)]
-        table = pq.read_table(path, read_dictionary=texts)
-    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
-        raise ReadError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})"
-                        ) from None
+        metadata = pq.read_metadata(path)
+        schema = metadata.schema.to_arrow_schema()
+    except Exception as exc:
+        raise unreadable(exc) from None
     limit = int(read.get("max_rows", MAX_CELLS))
-    if table.num_rows > limit:
-        raise ReadError(f"{path}: {table.num_rows:,} rows, above the limit of {limit:,}; set "
-                        "read.max_rows if you trust the file")
+    if metadata.num_rows > limit:  # refused from the footer, before any row is read
+        raise ReadError(f"{path}: {metadata.num_rows:,} rows, above the limit of {limit:,}; "
+                        "set read.max_rows if you trust the file")
+    # Text columns come as categoricals: each distinct label or value is kept, and later
+    # read, once (a 3M-row table took 530 MB as plain texts).
+    texts = [field.name for field in schema
+             if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)]
+    try:
+        table = pq.read_table(path, read_dictionary=texts)
+    except Exception as exc:
+        raise unreadable(exc) from None
     frame = table.to_pandas()
     return _long_table(frame, path, read, ("OBS_VALUE", "obs_value", "value", "VALUE"),
                        first_row=1)
