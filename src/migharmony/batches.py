@@ -97,7 +97,7 @@ def harmonize_batch(cells: Cells, cw: Crosswalk, notes: Mapping[str, str] | None
     *context* gives, per area dimension, the area names of the whole table, so that a
     name another one settles ("Congo" beside "Democratic Republic of the Congo") is
     read as in the whole table (see :func:`harmonize_batches`). The mappings of several
-    batches join into the table's by keeping each (dimension, label) once.
+    batches join into the table's by keeping each of their rows once.
 
     >>> import tempfile
     >>> from pathlib import Path

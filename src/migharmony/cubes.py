@@ -432,10 +432,7 @@ def _long_table(frame: pd.DataFrame, path: Path, read: Mapping[str, Any],
     for c in out.columns:  # dimension columns as text codes (categoricals stay so)
         if out[c].dtype != "str" and not isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype("str")
-    raw = frame[value]
-    if not isinstance(raw.dtype, pd.CategoricalDtype):  # texts read by category stay so
-        raw = raw.astype(object).where(raw.notna(), None)
-    out.insert(0, "_raw", raw)
+    out.insert(0, "_raw", frame[value])  # missing values become None in _finish
     out.insert(0, "_row", range(first_row, first_row + len(frame)))
     out["_ref"] = numbered("row ", out["_row"])
     status = read.get("status_column", "OBS_STATUS")
